@@ -1,0 +1,133 @@
+import Foundation
+import Testing
+
+@testable import ProdVisualStore
+
+@Suite struct SQLiteStoreTests {
+    let directory: URL
+    let store: SQLiteStore
+    let now = Date(timeIntervalSince1970: 1_780_000_000)
+
+    init() throws {
+        directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-store-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        store = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
+    }
+
+    private func seedAccount(credits: Int) async throws {
+        try await store.createAccount(AccountRecord(id: "acct_1", name: "Shop", createdAt: now), initialCredits: credits)
+        try await store.insertKey(
+            APIKeyRecord(id: "key_1", accountID: "acct_1", mode: .live, secretHash: "h1", hint: "abcd", name: "default", createdAt: now))
+    }
+
+    private func generation(_ id: String, cost: Int = 1, at date: Date? = nil) -> GenerationRecord {
+        GenerationRecord(
+            id: id, accountID: "acct_1", keyID: "key_1", mode: cost > 0 ? .live : .test, status: .processing,
+            style: "white_bg", platform: "generic", format: "png", width: 100, height: 100, parameters: "{}",
+            creditsUsed: cost, createdAt: date ?? now, expiresAt: (date ?? now).addingTimeInterval(3600))
+    }
+
+    @Test func openingPurchaseIsTheBalance() async throws {
+        try await seedAccount(credits: 100)
+        let summary = try await store.creditSummary(accountID: "acct_1", dayStart: now.addingTimeInterval(-10))
+        #expect(summary.balance == 100)
+        #expect(summary.usedTotal == 0)
+        #expect(summary.lastPurchase?.amount == 100)
+        #expect(summary.lastPurchase?.date == now)
+    }
+
+    @Test func startDebitsAndRefusesWhenEmpty() async throws {
+        try await seedAccount(credits: 1)
+        #expect(try await store.startGeneration(generation("gen_a")) == 0)
+        await #expect(throws: StoreError.insufficientCredits(balance: 0)) {
+            try await store.startGeneration(generation("gen_b"))
+        }
+        // Nothing half-written: the refused generation does not exist.
+        #expect(try await store.generation(id: "gen_b") == nil)
+        // A free (sandbox) generation still goes through at zero balance.
+        #expect(try await store.startGeneration(generation("gen_c", cost: 0)) == 0)
+    }
+
+    @Test func failureRefundsExactlyOnce() async throws {
+        try await seedAccount(credits: 3)
+        _ = try await store.startGeneration(generation("gen_a"))
+        #expect(try await store.failGeneration(id: "gen_a", code: "invalid_image", message: "bad", at: now) == 3)
+        // Failing again (a retried worker) must not refund twice.
+        #expect(try await store.failGeneration(id: "gen_a", code: "invalid_image", message: "bad", at: now) == 3)
+        let failed = try #require(try await store.generation(id: "gen_a"))
+        #expect(failed.status == .failed)
+        #expect(failed.creditsUsed == 0)
+        #expect(failed.errorCode == "invalid_image")
+        let summary = try await store.creditSummary(accountID: "acct_1", dayStart: now.addingTimeInterval(-10))
+        #expect(summary.usedTotal == 0)
+    }
+
+    @Test func completionRecordsOutputAndUsage() async throws {
+        try await seedAccount(credits: 5)
+        _ = try await store.startGeneration(generation("gen_a", at: now.addingTimeInterval(-86_400 * 2)))
+        _ = try await store.startGeneration(generation("gen_b"))
+        let balance = try await store.completeGeneration(
+            id: "gen_b", output: GenerationOutput(outputFile: "gen_b.png", fileSize: 1234, generationTimeMs: 56), at: now)
+        #expect(balance == 3)
+        let done = try #require(try await store.generation(id: "gen_b"))
+        #expect(done.status == .completed)
+        #expect(done.outputFile == "gen_b.png")
+        #expect(done.fileSize == 1234)
+        let summary = try await store.creditSummary(accountID: "acct_1", dayStart: now.addingTimeInterval(-3600))
+        #expect(summary.usedTotal == 2)
+        #expect(summary.usedToday == 1)
+        // A completed generation cannot be failed (and refunded) afterwards.
+        #expect(try await store.failGeneration(id: "gen_b", code: "server_error", message: "late", at: now) == 3)
+        #expect(try await store.generation(id: "gen_b")?.status == .completed)
+    }
+
+    @Test func balanceNeverNegativeUnderConcurrency() async throws {
+        try await seedAccount(credits: 5)
+        let results = await withTaskGroup(of: Bool.self, returning: [Bool].self) { group in
+            for index in 0..<20 {
+                group.addTask {
+                    (try? await store.startGeneration(generation("gen_\(index)"))) != nil
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        #expect(results.filter { $0 }.count == 5)
+        #expect(try await store.creditSummary(accountID: "acct_1", dayStart: now).balance == 0)
+    }
+
+    @Test func ledgerIsAppendOnly() async throws {
+        try await seedAccount(credits: 5)
+        // Reach past the store's API: the database itself must refuse to rewrite history.
+        let connection = try SQLiteConnection(path: directory.appendingPathComponent("db.sqlite").path)
+        #expect(throws: StoreError.self) { try connection.query("UPDATE credit_ledger SET delta = 1000") }
+        #expect(throws: StoreError.self) { try connection.query("DELETE FROM credit_ledger") }
+    }
+
+    @Test func keysAreFoundByHashAndRevoked() async throws {
+        try await seedAccount(credits: 0)
+        #expect(try await store.key(secretHash: "h1")?.id == "key_1")
+        #expect(try await store.key(secretHash: "nope") == nil)
+        #expect(try await store.revokeKey(id: "key_1", at: now))
+        #expect(try await !store.revokeKey(id: "key_1", at: now))
+        #expect(try await store.key(secretHash: "h1")?.revokedAt == now)
+    }
+
+    @Test func expiredOutputsAreListedUntilPurged() async throws {
+        try await seedAccount(credits: 2)
+        _ = try await store.startGeneration(generation("gen_old", at: now.addingTimeInterval(-7200)))
+        _ = try await store.completeGeneration(
+            id: "gen_old", output: GenerationOutput(outputFile: "gen_old.png", fileSize: 1, generationTimeMs: 1), at: now)
+        _ = try await store.startGeneration(generation("gen_new"))
+        _ = try await store.completeGeneration(
+            id: "gen_new", output: GenerationOutput(outputFile: "gen_new.png", fileSize: 1, generationTimeMs: 1), at: now)
+        #expect(try await store.expiredGenerations(before: now, limit: 10).map(\.id) == ["gen_old"])
+        try await store.markPurged(id: "gen_old", at: now)
+        #expect(try await store.expiredGenerations(before: now, limit: 10).isEmpty)
+    }
+
+    @Test func reopeningKeepsData() async throws {
+        try await seedAccount(credits: 7)
+        let reopened = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
+        #expect(try await reopened.creditSummary(accountID: "acct_1", dayStart: now).balance == 7)
+    }
+}
