@@ -1,0 +1,70 @@
+#ifndef COPENCV_H
+#define COPENCV_H
+/*
+ * A C facade over the OpenCV routines the engine needs. Every function catches every C++
+ * exception and answers with a status code; buffers are plain interleaved 8-bit pixels owned
+ * by the caller unless a function says it allocates.
+ */
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    PV_CV_OK = 0,
+    PV_CV_INVALID_ARGUMENT = 1,
+    PV_CV_NO_SUBJECT = 2,
+    PV_CV_FAILED = 3,
+} pv_cv_status;
+
+/* What the segmentation learned about the image, in working-resolution pixels. */
+typedef struct {
+    int box_x, box_y, box_width, box_height; /* bounding box of alpha >= 128 */
+    double confidence;                        /* 0..1: how trustworthy the cutout is */
+    int uniform_background;                   /* 1 when the border is one smooth colour field */
+    double background_noise;                  /* robust spread of the border around its model (CIELAB) */
+    double shadow_strength;                   /* 0..1: how dark the strongest cast shadow is */
+} pv_cutout_report;
+
+/*
+ * Segments the product in an RGB image (3 bytes a pixel, rows `stride` bytes apart) at working
+ * resolution: a smooth background model fitted to the border, a distance-and-edge seed, GrabCut
+ * initialised from that seed, and clean-up. Writes width*height mask bytes (255 = product).
+ */
+int pv_cv_segment(const uint8_t *rgb, int width, int height, size_t stride,
+                  uint8_t *mask, pv_cutout_report *report);
+
+/*
+ * Refines a coarse mask into a soft alpha at a higher resolution and removes background colour
+ * from edge pixels. `rgb` is the high-resolution crop (3 bytes a pixel); `coarse` is the working
+ * mask, of which the rectangle (cx, cy, cw, ch) in coarse pixels maps onto the crop. Writes
+ * width*height*4 RGBA bytes (straight alpha).
+ */
+int pv_cv_refine(const uint8_t *rgb, int width, int height, size_t stride,
+                 const uint8_t *coarse, int coarse_width, int coarse_height,
+                 double cx, double cy, double cw, double ch, uint8_t *rgba);
+
+/* Resizes straight-alpha RGBA with premultiplication, so edges keep no dark fringe. */
+int pv_cv_resize_rgba(const uint8_t *rgba, int width, int height,
+                      uint8_t *out, int out_width, int out_height);
+
+/*
+ * Composites RGBA `layer` (straight alpha) at (x, y) onto `canvas`, which has `bands` 3 (RGB,
+ * opaque) or 4 (RGBA, straight alpha). Parts of the layer outside the canvas are clipped.
+ */
+int pv_cv_composite(uint8_t *canvas, int width, int height, int bands,
+                    const uint8_t *layer, int layer_width, int layer_height, int x, int y);
+
+/*
+ * Tiles a one-band text mask diagonally across the canvas (bands 3 or 4), blending dark grey at
+ * `opacity` with a light outline, so the mark stays visible on light and dark areas.
+ */
+int pv_cv_watermark(uint8_t *canvas, int width, int height, int bands,
+                    const uint8_t *text_mask, int mask_width, int mask_height, double opacity);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,305 @@
+// Product segmentation at working resolution: a background model fitted to the border,
+// a seed from colour distance and edges, then GrabCut initialised from that seed.
+#include "copencv.h"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+namespace {
+
+// Quadratic surface per channel: c0 + c1 x + c2 y + c3 x² + c4 xy + c5 y², x and y in [-1, 1].
+constexpr int kTerms = 6;
+
+struct BackgroundModel {
+    cv::Mat coefficients;  // kTerms x 3, CV_64F
+    double noise = 1.0;    // robust spread of border pixels around the model, in ΔE
+    double inlierShare = 1.0;
+};
+
+inline void terms(double x, double y, double *row) {
+    row[0] = 1;
+    row[1] = x;
+    row[2] = y;
+    row[3] = x * x;
+    row[4] = x * y;
+    row[5] = y * y;
+}
+
+double median(std::vector<double> values) {
+    if (values.empty()) return 0;
+    auto middle = values.begin() + values.size() / 2;
+    std::nth_element(values.begin(), middle, values.end());
+    return *middle;
+}
+
+// Fits the background to the border band, twice: the second pass ignores border pixels the
+// first fit explains badly (a product touching the edge, a stray object).
+BackgroundModel fitBackground(const cv::Mat &lab, int band) {
+    const int w = lab.cols, h = lab.rows;
+    std::vector<cv::Point> points;
+    const int step = std::max(1, std::min(w, h) / 160);
+    for (int y = 0; y < h; y += step) {
+        for (int x = 0; x < w; x += step) {
+            if (x < band || y < band || x >= w - band || y >= h - band) points.emplace_back(x, y);
+        }
+    }
+    std::vector<char> inlier(points.size(), 1);
+    BackgroundModel model;
+    for (int pass = 0; pass < 3; ++pass) {
+        int count = 0;
+        for (char keep : inlier) count += keep;
+        if (count < kTerms * 4) break;
+        cv::Mat a(count, kTerms, CV_64F), b(count, 3, CV_64F);
+        int row = 0;
+        for (size_t i = 0; i < points.size(); ++i) {
+            if (!inlier[i]) continue;
+            const cv::Point p = points[i];
+            terms(2.0 * p.x / (w - 1) - 1, 2.0 * p.y / (h - 1) - 1, a.ptr<double>(row));
+            const cv::Vec3f v = lab.at<cv::Vec3f>(p);
+            for (int c = 0; c < 3; ++c) b.at<double>(row, c) = v[c];
+            ++row;
+        }
+        cv::solve(a, b, model.coefficients, cv::DECOMP_SVD);
+        std::vector<double> residuals(points.size());
+        for (size_t i = 0; i < points.size(); ++i) {
+            const cv::Point p = points[i];
+            double t[kTerms];
+            terms(2.0 * p.x / (w - 1) - 1, 2.0 * p.y / (h - 1) - 1, t);
+            const cv::Vec3f v = lab.at<cv::Vec3f>(p);
+            double squared = 0;
+            for (int c = 0; c < 3; ++c) {
+                double predicted = 0;
+                for (int k = 0; k < kTerms; ++k) predicted += t[k] * model.coefficients.at<double>(k, c);
+                squared += (v[c] - predicted) * (v[c] - predicted);
+            }
+            residuals[i] = std::sqrt(squared);
+        }
+        std::vector<double> kept;
+        for (size_t i = 0; i < points.size(); ++i) {
+            if (inlier[i]) kept.push_back(residuals[i]);
+        }
+        model.noise = std::max(0.8, 1.4826 * median(kept));
+        const double limit = std::max(4.0, 3.0 * model.noise);
+        int inliers = 0;
+        for (size_t i = 0; i < points.size(); ++i) {
+            inlier[i] = residuals[i] < limit;
+            inliers += inlier[i];
+        }
+        model.inlierShare = double(inliers) / std::max<size_t>(1, points.size());
+    }
+    return model;
+}
+
+cv::Mat evaluate(const BackgroundModel &model, int w, int h) {
+    cv::Mat out(h, w, CV_32FC3);
+    for (int y = 0; y < h; ++y) {
+        auto *row = out.ptr<cv::Vec3f>(y);
+        const double ny = 2.0 * y / std::max(1, h - 1) - 1;
+        for (int x = 0; x < w; ++x) {
+            double t[kTerms];
+            terms(2.0 * x / std::max(1, w - 1) - 1, ny, t);
+            for (int c = 0; c < 3; ++c) {
+                double value = 0;
+                for (int k = 0; k < kTerms; ++k) value += t[k] * model.coefficients.at<double>(k, c);
+                row[x][c] = float(value);
+            }
+        }
+    }
+    return out;
+}
+
+// Pixels not reachable from the border through `open` (non-zero) pixels.
+cv::Mat enclosed(const cv::Mat &open) {
+    cv::Mat padded;
+    cv::copyMakeBorder(open, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, cv::Scalar(255));
+    cv::Mat flood = padded.clone();
+    cv::floodFill(flood, cv::Point(0, 0), cv::Scalar(0));
+    return flood(cv::Rect(1, 1, open.cols, open.rows)) > 0;
+}
+
+// Keeps components at least `share` of the largest one's area.
+cv::Mat keepMajorComponents(const cv::Mat &binary, double share) {
+    cv::Mat labels, stats, centroids;
+    const int count = cv::connectedComponentsWithStats(binary, labels, stats, centroids, 8, CV_32S);
+    int largest = 0;
+    for (int i = 1; i < count; ++i) largest = std::max(largest, stats.at<int>(i, cv::CC_STAT_AREA));
+    cv::Mat out = cv::Mat::zeros(binary.size(), CV_8U);
+    for (int i = 1; i < count; ++i) {
+        if (stats.at<int>(i, cv::CC_STAT_AREA) >= share * largest) out.setTo(255, labels == i);
+    }
+    return out;
+}
+
+// Fills background islands smaller than `maxArea` inside the product (pinholes, specular spots).
+cv::Mat fillSmallHoles(const cv::Mat &binary, int maxArea) {
+    cv::Mat holes = enclosed(255 - binary);
+    cv::Mat labels, stats, centroids;
+    const int count = cv::connectedComponentsWithStats(holes, labels, stats, centroids, 8, CV_32S);
+    cv::Mat out = binary.clone();
+    for (int i = 1; i < count; ++i) {
+        if (stats.at<int>(i, cv::CC_STAT_AREA) <= maxArea) out.setTo(255, labels == i);
+    }
+    return out;
+}
+
+int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
+    const int w = rgb.cols, h = rgb.rows;
+    cv::Mat smooth, floating, lab;
+    cv::GaussianBlur(rgb, smooth, cv::Size(3, 3), 0);
+    smooth.convertTo(floating, CV_32F, 1.0 / 255);
+    cv::cvtColor(floating, lab, cv::COLOR_RGB2Lab);
+
+    const int band = std::max(2, int(std::round(0.025 * std::min(w, h))));
+    const BackgroundModel model = fitBackground(lab, band);
+    const cv::Mat background = evaluate(model, w, h);
+
+    // Colour distance from the model. A shadow darkens the background without changing its
+    // hue, so lightness lost at unchanged chroma counts for little.
+    cv::Mat distance(h, w, CV_32F), shadowLike(h, w, CV_8U);
+    cv::Mat lightness;
+    cv::extractChannel(lab, lightness, 0);
+    cv::Mat localMean, localSquare, texture;
+    cv::blur(lightness, localMean, cv::Size(7, 7));
+    cv::blur(lightness.mul(lightness), localSquare, cv::Size(7, 7));
+    cv::sqrt(cv::max(localSquare - localMean.mul(localMean), 0), texture);
+    const float textureLimit = float(std::max(1.5, 2.5 * model.noise));
+    double darkestShadow = 0;
+    for (int y = 0; y < h; ++y) {
+        const auto *pixel = lab.ptr<cv::Vec3f>(y);
+        const auto *expected = background.ptr<cv::Vec3f>(y);
+        const float *tex = texture.ptr<float>(y);
+        float *out = distance.ptr<float>(y);
+        uchar *shadow = shadowLike.ptr<uchar>(y);
+        for (int x = 0; x < w; ++x) {
+            const float dl = pixel[x][0] - expected[x][0];
+            const float da = pixel[x][1] - expected[x][1], db = pixel[x][2] - expected[x][2];
+            const float chroma = std::sqrt(da * da + db * db);
+            const float ratio = pixel[x][0] / std::max(1.0f, expected[x][0]);
+            const bool shadow_ = dl < 0 && ratio > 0.45f && chroma < std::max(5.0f, 0.25f * -dl + 3.0f) && tex[x] < textureLimit;
+            shadow[x] = shadow_ ? 255 : 0;
+            if (shadow_) darkestShadow = std::max(darkestShadow, double(1 - ratio));
+            const float lightnessWeight = shadow_ ? 0.15f : 1.0f;
+            out[x] = std::sqrt(lightnessWeight * dl * dl + chroma * chroma);
+        }
+    }
+
+    // Edges the background itself does not have: they outline white-on-white products.
+    cv::Mat gx, gy, gradient;
+    cv::Scharr(lightness, gx, CV_32F, 1, 0);
+    cv::Scharr(lightness, gy, CV_32F, 0, 1);
+    cv::magnitude(gx, gy, gradient);
+    gradient /= 16.0f;  // Scharr's kernel weight: per-pixel lightness steps
+    std::vector<double> borderGradient;
+    for (int y = 0; y < h; y += 2) {
+        for (int x = 0; x < w; x += 2) {
+            if (x < band || y < band || x >= w - band || y >= h - band) borderGradient.push_back(gradient.at<float>(y, x));
+        }
+    }
+    const double edgeLimit = std::max(2.5, 4.0 * median(borderGradient) + 1.5 * model.noise);
+
+    const double strong = std::max(14.0, 6.0 * model.noise);
+    const double probable = std::max(7.0, 3.5 * model.noise);
+    cv::Mat candidate = (distance > probable) & (shadowLike == 0);
+    // Edges in shadow-like areas count only when crisp: a cast shadow fades out softly, while
+    // a light product on a light backdrop (a white bulb on white) shows a crisp outline.
+    cv::Mat crispInShadow = gradient > std::max(6.0, 2.5 * edgeLimit);
+    cv::Mat edges = (gradient > edgeLimit) & ((shadowLike == 0) | crispInShadow);
+    cv::Mat seed = candidate | edges;
+    cv::morphologyEx(seed, seed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+    seed = keepMajorComponents(seed, 0.02);
+    if (cv::countNonZero(seed) < 0.002 * w * h) return PV_CV_NO_SUBJECT;
+
+    // Inside a closed outline: product, unless it looks exactly like the background model and
+    // is small beside the whole (a gap through a handle shows the backdrop; the body of a white
+    // product is large).
+    cv::Mat inside = enclosed(255 - seed) & (seed == 0);
+    const double objectArea = cv::countNonZero(seed | inside);
+    cv::Mat gapLike = inside & (distance < std::max(4.0, 2.0 * model.noise));
+    cv::Mat gapLabels, gapStats, gapCentroids;
+    const int gapCount = cv::connectedComponentsWithStats(gapLike, gapLabels, gapStats, gapCentroids, 8, CV_32S);
+    cv::Mat gaps = cv::Mat::zeros(h, w, CV_8U);
+    for (int i = 1; i < gapCount; ++i) {
+        if (gapStats.at<int>(i, cv::CC_STAT_AREA) < 0.3 * objectArea) gaps.setTo(255, gapLabels == i);
+    }
+    cv::Mat interior = inside & (gaps == 0);
+
+    cv::Mat labels(h, w, CV_8U, cv::Scalar(cv::GC_PR_BGD));
+    labels.setTo(cv::GC_PR_FGD, seed | interior);
+    // Sure product: far from the backdrop's colour, or well inside a closed outline; GrabCut's
+    // colour models cannot tell white from white, the outline can.
+    cv::Mat sure;
+    cv::erode(((distance > strong) & seed) | interior, sure, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+    labels.setTo(cv::GC_FGD, sure);
+    cv::Mat borderBand = cv::Mat::zeros(h, w, CV_8U);
+    borderBand.setTo(255);
+    borderBand(cv::Rect(band, band, w - 2 * band, h - 2 * band)).setTo(0);
+    labels.setTo(cv::GC_BGD, borderBand & (distance < probable));
+
+    // GrabCut only around the seed: everything farther out is background already.
+    cv::Rect box = cv::boundingRect(seed);
+    const int margin = std::max(8, int(0.08 * std::max(box.width, box.height)));
+    box = cv::Rect(box.x - margin, box.y - margin, box.width + 2 * margin, box.height + 2 * margin) & cv::Rect(0, 0, w, h);
+    cv::Mat outside(h, w, CV_8U, cv::Scalar(255));
+    outside(box).setTo(0);
+    labels.setTo(cv::GC_BGD, outside);
+
+    cv::Mat roiLabels = labels(box).clone();
+    const int definiteForeground = cv::countNonZero(roiLabels == cv::GC_FGD) + cv::countNonZero(roiLabels == cv::GC_PR_FGD);
+    const int definiteBackground = cv::countNonZero(roiLabels == cv::GC_BGD) + cv::countNonZero(roiLabels == cv::GC_PR_BGD);
+    if (definiteForeground > 64 && definiteBackground > 64) {
+        cv::Mat bgdModel, fgdModel;
+        cv::grabCut(rgb(box), roiLabels, cv::Rect(), bgdModel, fgdModel, 4, cv::GC_INIT_WITH_MASK);
+    }
+    cv::Mat product = cv::Mat::zeros(h, w, CV_8U);
+    product(box).setTo(255, (roiLabels == cv::GC_FGD) | (roiLabels == cv::GC_PR_FGD));
+
+    cv::morphologyEx(product, product, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+    product = keepMajorComponents(product, 0.05);
+    product = fillSmallHoles(product, std::max(4, int(0.0008 * w * h)));
+    if (cv::countNonZero(product) < 0.002 * w * h) return PV_CV_NO_SUBJECT;
+    mask = product;
+
+    const cv::Rect found = cv::boundingRect(product);
+    report.box_x = found.x;
+    report.box_y = found.y;
+    report.box_width = found.width;
+    report.box_height = found.height;
+    report.background_noise = model.noise;
+    report.uniform_background = model.noise < 4.0 && model.inlierShare > 0.9;
+    report.shadow_strength = std::min(1.0, darkestShadow);
+
+    // Confidence: a clean border that the model explains, a product that stands apart from
+    // it, and a product that does not run off the frame.
+    const double separation = cv::mean(distance, product)[0] / std::max(1.0, model.noise);
+    int touching = 0;
+    for (int x = 0; x < w; ++x) touching += (product.at<uchar>(0, x) > 0) + (product.at<uchar>(h - 1, x) > 0);
+    for (int y = 0; y < h; ++y) touching += (product.at<uchar>(y, 0) > 0) + (product.at<uchar>(y, w - 1) > 0);
+    const double edgeShare = double(touching) / (2.0 * (w + h));
+    const double cleanBorder = std::clamp((model.inlierShare - 0.6) / 0.35, 0.0, 1.0) * std::clamp(1.5 - model.noise / 8.0, 0.0, 1.0);
+    const double standsApart = std::clamp(separation / 6.0, 0.0, 1.0);
+    report.confidence = std::clamp(cleanBorder * (0.4 + 0.6 * standsApart) * (1.0 - std::min(1.0, 3.0 * edgeShare)), 0.0, 1.0);
+    return PV_CV_OK;
+}
+
+}  // namespace
+
+extern "C" int pv_cv_segment(const uint8_t *rgb, int width, int height, size_t stride,
+                             uint8_t *mask, pv_cutout_report *report) {
+    if (!rgb || !mask || !report || width < 8 || height < 8) return PV_CV_INVALID_ARGUMENT;
+    try {
+        const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
+        cv::Mat result;
+        *report = pv_cutout_report{};
+        const int status = segment(image, result, *report);
+        if (status != PV_CV_OK) return status;
+        cv::Mat out(height, width, CV_8U, mask);
+        result.copyTo(out);
+        return PV_CV_OK;
+    } catch (...) {
+        return PV_CV_FAILED;
+    }
+}

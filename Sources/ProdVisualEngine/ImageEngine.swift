@@ -1,0 +1,217 @@
+import COpenCV
+
+/// Decodes product photos, cuts the product out and composes marketplace images.
+///
+/// Every method is synchronous and CPU-bound: callers run it on a bounded pool of threads.
+/// The pipeline is a list of small steps: sniff → header check → decode small (shrink-on-load)
+/// → segment → decode at the output's scale → refine the edge → compose → encode.
+public final class ImageEngine: Sendable {
+    let limits: DecodeLimits
+
+    /// Long side of the image the segmentation works on: large enough for thin straps,
+    /// small enough for GrabCut to take a fraction of a second.
+    static let workingSide = 512
+    /// The cutout command never decodes larger than this.
+    static let cutoutSide = 4096
+
+    public init(limits: DecodeLimits = .default) throws {
+        try Vips.start()
+        self.limits = limits
+    }
+
+    public func imageInfo(source: [UInt8]) throws(ImagingError) -> (format: ImageFormat, width: Int, height: Int) {
+        let (format, header) = try inspect(source)
+        return (format, header.width, header.height)
+    }
+
+    /// Every pixel, oriented and in 8-bit sRGB.
+    public func decodePixels(_ bytes: [UInt8]) throws(ImagingError) -> PixelImage {
+        let (_, header) = try inspect(bytes)
+        let raster = try Vips.decode(bytes, fittingIn: header.width, header.height)
+        return PixelImage(width: raster.width, height: raster.height, bands: raster.bands, data: raster.pixels)
+    }
+
+    public func render(source: [UInt8], spec: RenderSpec) throws(ImagingError) -> RenderedImage {
+        try validate(spec)
+        let (_, header) = try inspect(source)
+        let transparent = spec.composition == .transparent || spec.background == .transparent
+        let product = try isolate(
+            source, header: header,
+            fitting: (Double(spec.width) * spec.productFill, Double(spec.height) * spec.productFill))
+
+        var canvas = Raster(width: spec.width, height: spec.height, background: transparent ? .transparent : spec.background)
+        // Centre the product's own bounding box, not the crop around it.
+        let x = (spec.width - product.box.width) / 2 - product.box.x
+        let y = (spec.height - product.box.height) / 2 - product.box.y
+        try Vision.composite(product.layer, onto: &canvas, x: x, y: y)
+        if let watermark = spec.watermark, !watermark.isEmpty {
+            let size = max(12, min(spec.width, spec.height) / 9)
+            let text = try Vips.textMask(watermark, font: "DejaVu Sans Bold \(size)")
+            try Vision.watermark(&canvas, mask: text.mask, maskWidth: text.width, maskHeight: text.height)
+        }
+        let bytes = try Vips.encode(canvas, as: spec.format, quality: spec.quality)
+        return RenderedImage(bytes: bytes, width: spec.width, height: spec.height, format: spec.format)
+    }
+
+    /// The product on transparency over the whole frame, as an RGBA PNG, with what was learned.
+    public func cutout(source: [UInt8]) throws(ImagingError) -> Cutout {
+        let (_, header) = try inspect(source)
+        let longSide = max(header.width, header.height)
+        let scale = min(1, Double(Self.cutoutSide) / Double(longSide))
+        let segmentation = try segment(source)
+        let full = try Vips.decode(source, fittingIn: Int((Double(header.width) * scale).rounded(.up)), Int((Double(header.height) * scale).rounded(.up)))
+        let layer: Raster
+        if segmentation.hadAlpha {
+            layer = full
+        } else {
+            let work = segmentation.work
+            layer = try Vision.refine(
+                full, coarse: segmentation.mask, coarseWidth: work.width, coarseHeight: work.height,
+                region: (0, 0, Double(work.width), Double(work.height)))
+        }
+        let toSource = Double(header.width) / Double(segmentation.work.width)
+        let box = segmentation.box
+        let sourceBox = PixelRect(
+            x: Int(Double(box.x) * toSource), y: Int(Double(box.y) * toSource),
+            width: Int((Double(box.width) * toSource).rounded()), height: Int((Double(box.height) * toSource).rounded()))
+        let report = CutoutReport(
+            boundingBox: sourceBox,
+            fillRatio: Double(sourceBox.width * sourceBox.height) / Double(header.width * header.height),
+            confidence: segmentation.confidence, uniformBackground: segmentation.uniformBackground,
+            hadAlpha: segmentation.hadAlpha, shadowStrength: segmentation.shadowStrength)
+        let png = try Vips.encode(layer, as: .png, quality: 100)
+        return Cutout(png: png, width: layer.width, height: layer.height, report: report)
+    }
+
+    // MARK: Steps
+
+    private func validate(_ spec: RenderSpec) throws(ImagingError) {
+        guard (1...10_000).contains(spec.width), (1...10_000).contains(spec.height) else {
+            throw .invalidSpec("width and height must be between 1 and 10000 pixels")
+        }
+        guard spec.productFill > 0, spec.productFill <= 1 else { throw .invalidSpec("product fill must be in (0, 1]") }
+        guard (1...100).contains(spec.quality) else { throw .invalidSpec("quality must be between 1 and 100") }
+        let transparent = spec.composition == .transparent || spec.background == .transparent
+        if transparent, !spec.format.supportsAlpha {
+            throw .invalidSpec("a transparent background needs png or webp; jpeg has no alpha channel")
+        }
+    }
+
+    /// The format from the bytes and the header's size, checked before any pixel is decoded.
+    private func inspect(_ source: [UInt8]) throws(ImagingError) -> (ImageFormat, Vips.Header) {
+        guard let format = FormatSniffer.sniff(source) else { throw .unsupportedFormat }
+        let header = try Vips.header(source)
+        guard header.width > 0, header.height > 0 else { throw .undecodable("empty image") }
+        guard header.width * header.height <= limits.maxPixels else {
+            throw .tooManyPixels(width: header.width, height: header.height, limit: limits.maxPixels)
+        }
+        return (format, header)
+    }
+
+    struct Segmentation {
+        let work: Raster
+        /// 255 = product, at the working resolution.
+        let mask: [UInt8]
+        let box: PixelRect
+        let confidence: Double
+        let uniformBackground: Bool
+        let shadowStrength: Double
+        let hadAlpha: Bool
+    }
+
+    /// The product's mask at working resolution: the input's own alpha where it has a real
+    /// one, else the segmentation; the whole frame when nothing stands out of the background.
+    func segment(_ source: [UInt8]) throws(ImagingError) -> Segmentation {
+        let work = try Vips.decode(source, fittingIn: Self.workingSide, Self.workingSide)
+        let alpha = work.alpha
+        let transparentShare = Double(alpha.lazy.filter { $0 < 128 }.count) / Double(alpha.count)
+        if work.bands == 4, transparentShare > 0.01, transparentShare < 0.995 {
+            let mask = alpha.map { $0 >= 128 ? UInt8(255) : 0 }
+            return Segmentation(
+                work: work, mask: mask, box: Self.boundingBox(mask, width: work.width, height: work.height),
+                confidence: 1, uniformBackground: true, shadowStrength: 0, hadAlpha: true)
+        }
+        // Below this the mask is more likely fragments than the product (a close-up that fills
+        // the frame, a cluttered scene): keeping the whole photo is the honest answer.
+        let minimumConfidence = 0.1
+        guard let found = try Vision.segment(work), found.report.confidence >= minimumConfidence else {
+            let mask = [UInt8](repeating: 255, count: work.width * work.height)
+            return Segmentation(
+                work: work, mask: mask, box: PixelRect(x: 0, y: 0, width: work.width, height: work.height),
+                confidence: 0, uniformBackground: false, shadowStrength: 0, hadAlpha: false)
+        }
+        let report = found.report
+        return Segmentation(
+            work: work, mask: found.mask,
+            box: PixelRect(x: Int(report.box_x), y: Int(report.box_y), width: Int(report.box_width), height: Int(report.box_height)),
+            confidence: report.confidence, uniformBackground: report.uniform_background != 0,
+            shadowStrength: report.shadow_strength, hadAlpha: false)
+    }
+
+    struct Product {
+        /// RGBA at output scale.
+        let layer: Raster
+        /// The product's bounding box inside the layer.
+        let box: PixelRect
+    }
+
+    /// Cuts the product out at exactly the scale at which its bounding box fits the target box.
+    private func isolate(_ source: [UInt8], header: Vips.Header, fitting target: (width: Double, height: Double)) throws(ImagingError) -> Product {
+        let segmentation = try segment(source)
+        let work = segmentation.work
+        let box = segmentation.box
+        let workScale = Double(work.width) / Double(header.width)
+        let boxInSource = (width: Double(box.width) / workScale, height: Double(box.height) / workScale)
+        let fitScale = min(target.width / boxInSource.width, target.height / boxInSource.height)
+
+        // Decode only as large as the output needs (shrink-on-load); upscaling happens last.
+        let decodeScale = min(1, fitScale)
+        let detailed = try Vips.decode(
+            source, fittingIn: max(1, Int((Double(header.width) * decodeScale).rounded(.up))),
+            max(1, Int((Double(header.height) * decodeScale).rounded(.up))))
+        let ratio = Double(detailed.width) / Double(work.width)
+
+        // A margin around the box leaves room for the soft edge.
+        let margin = max(2.0, 0.03 * Double(max(box.width, box.height)))
+        let left = max(0, Int(((Double(box.x) - margin) * ratio).rounded(.down)))
+        let top = max(0, Int(((Double(box.y) - margin) * ratio).rounded(.down)))
+        let right = min(detailed.width, Int(((Double(box.x + box.width) + margin) * ratio).rounded(.up)))
+        let bottom = min(detailed.height, Int(((Double(box.y + box.height) + margin) * ratio).rounded(.up)))
+        let crop = detailed.cropped(x: left, y: top, width: right - left, height: bottom - top)
+
+        let layer: Raster
+        if segmentation.hadAlpha {
+            layer = crop
+        } else {
+            layer = try Vision.refine(
+                crop, coarse: segmentation.mask, coarseWidth: work.width, coarseHeight: work.height,
+                region: (Double(left) / ratio, Double(top) / ratio, Double(crop.width) / ratio, Double(crop.height) / ratio))
+        }
+
+        let outScale = fitScale / (Double(detailed.width) / Double(header.width))
+        let scaled = try Vision.resize(
+            layer, width: max(1, Int((Double(layer.width) * outScale).rounded())),
+            height: max(1, Int((Double(layer.height) * outScale).rounded())))
+        let toOutput = ratio * outScale
+        let placed = PixelRect(
+            x: Int(((Double(box.x) * ratio - Double(left)) * outScale).rounded()),
+            y: Int(((Double(box.y) * ratio - Double(top)) * outScale).rounded()),
+            width: Int((Double(box.width) * toOutput).rounded()),
+            height: Int((Double(box.height) * toOutput).rounded()))
+        return Product(layer: scaled, box: placed)
+    }
+
+    static func boundingBox(_ mask: [UInt8], width: Int, height: Int) -> PixelRect {
+        var minX = width, minY = height, maxX = -1, maxY = -1
+        for y in 0..<height {
+            for x in 0..<width where mask[y * width + x] >= 128 {
+                minX = min(minX, x)
+                maxX = max(maxX, x)
+                minY = min(minY, y)
+                maxY = max(maxY, y)
+            }
+        }
+        guard maxX >= 0 else { return PixelRect(x: 0, y: 0, width: width, height: height) }
+        return PixelRect(x: minX, y: minY, width: maxX - minX + 1, height: maxY - minY + 1)
+    }
+}

@@ -1,0 +1,63 @@
+/// Interleaved 8-bit pixels the engine passes between libvips and OpenCV.
+struct Raster {
+    var width: Int
+    var height: Int
+    var bands: Int
+    var pixels: [UInt8]
+
+    init(width: Int, height: Int, bands: Int, pixels: [UInt8]) {
+        precondition(pixels.count == width * height * bands)
+        self.width = width
+        self.height = height
+        self.bands = bands
+        self.pixels = pixels
+    }
+
+    /// A canvas filled with one colour: opaque RGB, or fully transparent RGBA.
+    init(width: Int, height: Int, background: Background) {
+        switch background {
+        case .color(let color):
+            self.init(width: width, height: height, bands: 3, pixels: Array([color.r, color.g, color.b].repeated(width * height)))
+        case .transparent:
+            self.init(width: width, height: height, bands: 4, pixels: [UInt8](repeating: 0, count: width * height * 4))
+        }
+    }
+
+    /// A copy of the rectangle, clipped to the raster.
+    func cropped(x: Int, y: Int, width: Int, height: Int) -> Raster {
+        var out = [UInt8]()
+        out.reserveCapacity(width * height * bands)
+        for row in y..<(y + height) {
+            let start = (row * self.width + x) * bands
+            out.append(contentsOf: pixels[start..<start + width * bands])
+        }
+        return Raster(width: width, height: height, bands: bands, pixels: out)
+    }
+
+    /// The colour bands alone (drops alpha).
+    var rgb: Raster {
+        guard bands == 4 else { return self }
+        var out = [UInt8](repeating: 0, count: width * height * 3)
+        for index in 0..<(width * height) {
+            out[index * 3] = pixels[index * 4]
+            out[index * 3 + 1] = pixels[index * 4 + 1]
+            out[index * 3 + 2] = pixels[index * 4 + 2]
+        }
+        return Raster(width: width, height: height, bands: 3, pixels: out)
+    }
+
+    /// The alpha band as a mask (255 everywhere when there is none).
+    var alpha: [UInt8] {
+        guard bands == 4 else { return [UInt8](repeating: 255, count: width * height) }
+        return (0..<(width * height)).map { pixels[$0 * 4 + 3] }
+    }
+}
+
+extension Array {
+    fileprivate func repeated(_ count: Int) -> [Element] {
+        var out = [Element]()
+        out.reserveCapacity(self.count * count)
+        for _ in 0..<count { out.append(contentsOf: self) }
+        return out
+    }
+}

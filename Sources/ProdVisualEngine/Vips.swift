@@ -1,0 +1,73 @@
+import CVips
+
+/// The libvips calls the engine makes, through the C shim.
+enum Vips {
+    /// Starts libvips once per process; every entry point calls it, so no caller can race it.
+    static func start() throws(ImagingError) {
+        guard pv_vips_init() == 0 else { throw .processingFailed("libvips failed to start: \(lastError())") }
+    }
+
+    static func lastError() -> String {
+        var buffer = [CChar](repeating: 0, count: 512)
+        pv_vips_last_error(&buffer, buffer.count)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    struct Header {
+        let width: Int
+        let height: Int
+        let hasAlpha: Bool
+    }
+
+    static func header(_ bytes: [UInt8]) throws(ImagingError) -> Header {
+        try start()
+        var width: Int32 = 0, height: Int32 = 0, bands: Int32 = 0, hasAlpha: Int32 = 0
+        let status = bytes.withUnsafeBytes { pv_vips_header($0.baseAddress, $0.count, &width, &height, &bands, &hasAlpha) }
+        guard status == 0 else { throw .undecodable(lastError()) }
+        return Header(width: Int(width), height: Int(height), hasAlpha: hasAlpha != 0)
+    }
+
+    /// Decoded, oriented 8-bit sRGB that fits inside the box (never enlarged).
+    static func decode(_ bytes: [UInt8], fittingIn maxWidth: Int, _ maxHeight: Int) throws(ImagingError) -> Raster {
+        try start()
+        var pixels: UnsafeMutablePointer<UInt8>?
+        var width: Int32 = 0, height: Int32 = 0, bands: Int32 = 0
+        let status = bytes.withUnsafeBytes {
+            pv_vips_decode($0.baseAddress, $0.count, Int32(clamping: maxWidth), Int32(clamping: maxHeight), &pixels, &width, &height, &bands)
+        }
+        guard status == 0, let pixels else { throw .undecodable(lastError()) }
+        defer { pv_vips_free(pixels) }
+        let count = Int(width) * Int(height) * Int(bands)
+        return Raster(width: Int(width), height: Int(height), bands: Int(bands), pixels: Array(UnsafeBufferPointer(start: pixels, count: count)))
+    }
+
+    static func encode(_ raster: Raster, as format: ImageFormat, quality: Int) throws(ImagingError) -> [UInt8] {
+        try start()
+        let code: Int32 = switch format {
+        case .png: Int32(PV_VIPS_PNG)
+        case .jpeg: Int32(PV_VIPS_JPEG)
+        case .webp: Int32(PV_VIPS_WEBP)
+        }
+        var output: UnsafeMutableRawPointer?
+        var length = 0
+        let status = raster.pixels.withUnsafeBufferPointer {
+            pv_vips_encode($0.baseAddress, Int32(raster.width), Int32(raster.height), Int32(raster.bands), code, Int32(quality), &output, &length)
+        }
+        guard status == 0, let output else { throw .processingFailed("encoding \(format.rawValue): \(lastError())") }
+        defer { pv_vips_free(output) }
+        let bytes = Array(UnsafeRawBufferPointer(start: output, count: length))
+        return format == .webp ? WebPContainer.strippingMetadata(bytes) : bytes
+    }
+
+    /// A one-band coverage mask of the text, set in `font` (a Pango description).
+    static func textMask(_ text: String, font: String) throws(ImagingError) -> (mask: [UInt8], width: Int, height: Int) {
+        try start()
+        var pixels: UnsafeMutablePointer<UInt8>?
+        var width: Int32 = 0, height: Int32 = 0
+        guard pv_vips_text_mask(text, font, 72, &pixels, &width, &height) == 0, let pixels else {
+            throw .processingFailed("text: \(lastError())")
+        }
+        defer { pv_vips_free(pixels) }
+        return (Array(UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height))), Int(width), Int(height))
+    }
+}

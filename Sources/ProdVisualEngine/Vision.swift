@@ -1,0 +1,78 @@
+import COpenCV
+
+/// The OpenCV routines the engine uses, through the C facade.
+enum Vision {
+    struct Segmentation {
+        let mask: [UInt8]
+        let report: pv_cutout_report
+    }
+
+    /// The product mask at the raster's resolution, or nil when no product stands out.
+    static func segment(_ image: Raster) throws(ImagingError) -> Segmentation? {
+        let rgb = image.rgb
+        var mask = [UInt8](repeating: 0, count: rgb.width * rgb.height)
+        var report = pv_cutout_report()
+        let status = rgb.pixels.withUnsafeBufferPointer { pixels in
+            mask.withUnsafeMutableBufferPointer { out in
+                pv_cv_segment(pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3, out.baseAddress, &report)
+            }
+        }
+        switch Int(status) {
+        case Int(PV_CV_OK.rawValue): return Segmentation(mask: mask, report: report)
+        case Int(PV_CV_NO_SUBJECT.rawValue): return nil
+        default: throw .processingFailed("segmentation failed (\(status))")
+        }
+    }
+
+    /// Soft RGBA of `crop`, whose area is the rectangle (x, y, w, h) of the coarse mask.
+    static func refine(_ crop: Raster, coarse: [UInt8], coarseWidth: Int, coarseHeight: Int,
+                       region: (x: Double, y: Double, width: Double, height: Double)) throws(ImagingError) -> Raster {
+        let rgb = crop.rgb
+        var out = [UInt8](repeating: 0, count: rgb.width * rgb.height * 4)
+        let status = rgb.pixels.withUnsafeBufferPointer { pixels in
+            coarse.withUnsafeBufferPointer { mask in
+                out.withUnsafeMutableBufferPointer { destination in
+                    pv_cv_refine(pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3,
+                                 mask.baseAddress, Int32(coarseWidth), Int32(coarseHeight),
+                                 region.x, region.y, region.width, region.height, destination.baseAddress)
+                }
+            }
+        }
+        guard status == 0 else { throw .processingFailed("edge refinement failed (\(status))") }
+        return Raster(width: rgb.width, height: rgb.height, bands: 4, pixels: out)
+    }
+
+    static func resize(_ rgba: Raster, width: Int, height: Int) throws(ImagingError) -> Raster {
+        guard rgba.width != width || rgba.height != height else { return rgba }
+        var out = [UInt8](repeating: 0, count: width * height * 4)
+        let status = rgba.pixels.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer {
+                pv_cv_resize_rgba(source.baseAddress, Int32(rgba.width), Int32(rgba.height), $0.baseAddress, Int32(width), Int32(height))
+            }
+        }
+        guard status == 0 else { throw .processingFailed("resize failed (\(status))") }
+        return Raster(width: width, height: height, bands: 4, pixels: out)
+    }
+
+    static func composite(_ layer: Raster, onto canvas: inout Raster, x: Int, y: Int) throws(ImagingError) {
+        let (width, height, bands) = (canvas.width, canvas.height, canvas.bands)
+        let status = layer.pixels.withUnsafeBufferPointer { source in
+            canvas.pixels.withUnsafeMutableBufferPointer {
+                pv_cv_composite($0.baseAddress, Int32(width), Int32(height), Int32(bands),
+                                source.baseAddress, Int32(layer.width), Int32(layer.height), Int32(x), Int32(y))
+            }
+        }
+        guard status == 0 else { throw .processingFailed("composite failed (\(status))") }
+    }
+
+    static func watermark(_ canvas: inout Raster, mask: [UInt8], maskWidth: Int, maskHeight: Int) throws(ImagingError) {
+        let (width, height, bands) = (canvas.width, canvas.height, canvas.bands)
+        let status = mask.withUnsafeBufferPointer { text in
+            canvas.pixels.withUnsafeMutableBufferPointer {
+                pv_cv_watermark($0.baseAddress, Int32(width), Int32(height), Int32(bands),
+                                text.baseAddress, Int32(maskWidth), Int32(maskHeight), 0.35)
+            }
+        }
+        guard status == 0 else { throw .processingFailed("watermark failed (\(status))") }
+    }
+}
