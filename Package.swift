@@ -1,0 +1,124 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+// Debian ships OpenCV's headers under opencv4/ without a pkg-config file for the
+// individual -dev packages, so the facade names the include path itself.
+let openCVModules = ["opencv_core", "opencv_imgproc", "opencv_photo", "opencv_objdetect", "opencv_dnn"]
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+]
+
+let package = Package(
+    name: "prodvisual",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "prodvisual", targets: ["prodvisual"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-configuration.git", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+        .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+    ],
+    targets: [
+        // C shims over the system libraries.
+        .systemLibrary(name: "CLibVips", pkgConfig: "vips", providers: [.apt(["libvips-dev"])]),
+        // Optimised even in debug builds: their per-pixel loops would crawl at -O0.
+        .target(name: "CVips", dependencies: ["CLibVips"], cSettings: [.unsafeFlags(["-O2"])]),
+        .target(
+            name: "COpenCV",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],
+            linkerSettings: openCVModules.map { .linkedLibrary($0) }
+        ),
+        .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),
+
+        // The imaging engine: decoding, cutout, compositing, encoding. Knows nothing of HTTP.
+        .target(
+            name: "ProdVisualEngine",
+            dependencies: ["CVips", "COpenCV"],
+            swiftSettings: swiftSettings
+        ),
+        // Persistence behind the `Store` protocol; SQLite is the embedded default.
+        .target(
+            name: "ProdVisualStore",
+            dependencies: ["CSQLite"],
+            swiftSettings: swiftSettings
+        ),
+        // Outbound HTTP that must not be turned against the host: image fetches, webhooks.
+        .target(
+            name: "ProdVisualNet",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Accounts, keys, credits, generations, styles, platforms.
+        .target(
+            name: "ProdVisualDomain",
+            dependencies: [
+                "ProdVisualEngine",
+                "ProdVisualStore",
+                "ProdVisualNet",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The REST API.
+        .target(
+            name: "ProdVisualHTTP",
+            dependencies: [
+                "ProdVisualDomain",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Configuration", package: "swift-configuration"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "MultipartKit", package: "multipart-kit"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            resources: [.copy("openapi.json")],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(
+            name: "prodvisual",
+            dependencies: [
+                "ProdVisualHTTP",
+                "ProdVisualDomain",
+                "ProdVisualStore",
+                "ProdVisualEngine",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Configuration", package: "swift-configuration"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(name: "EngineTests", dependencies: ["ProdVisualEngine"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NetTests",
+            dependencies: ["ProdVisualNet", .product(name: "Hummingbird", package: "hummingbird")],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "StoreTests", dependencies: ["ProdVisualStore"], swiftSettings: swiftSettings),
+        .testTarget(name: "DomainTests", dependencies: ["ProdVisualDomain"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "HTTPTests",
+            dependencies: [
+                "ProdVisualHTTP",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ],
+    cxxLanguageStandard: .cxx17
+)

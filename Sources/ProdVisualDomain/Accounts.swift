@@ -1,0 +1,104 @@
+import Foundation
+import ProdVisualStore
+
+/// A key that has been checked against the store: who is calling, and in which mode.
+public struct AuthenticatedKey: Sendable, Equatable {
+    public let keyID: String
+    public let accountID: String
+    public let mode: KeyMode
+}
+
+/// A newly issued key. The secret exists only here: the store keeps its hash.
+public struct IssuedKey: Sendable {
+    public let record: APIKeyRecord
+    public let secret: String
+}
+
+/// Accounts, API keys and the credit balance.
+public struct AccountService: Sendable {
+    let store: any Store
+    let clock: @Sendable () -> Date
+
+    public init(store: any Store, clock: @escaping @Sendable () -> Date = Date.init) {
+        self.store = store
+        self.clock = clock
+    }
+
+    static func prefix(for mode: KeyMode) -> String { mode == .live ? "pv_live_" : "pv_test_" }
+
+    /// Creates an account with an opening balance and returns it.
+    public func createAccount(name: String, credits: Int) async throws -> AccountRecord {
+        guard credits >= 0 else { throw ServiceError.invalid("credits must be zero or more; got \(credits).") }
+        let account = AccountRecord(id: Identifiers.account(), name: name, createdAt: clock())
+        try await store.createAccount(account, initialCredits: credits)
+        return account
+    }
+
+    /// Issues a key for an existing account.
+    public func issueKey(accountID: String, mode: KeyMode, name: String) async throws -> IssuedKey {
+        guard try await store.account(id: accountID) != nil else {
+            throw ServiceError.notFound("No account \(accountID).")
+        }
+        // 32 base62 characters: about 190 bits, so a plain SHA-256 is a safe look-up hash.
+        let secret = Self.prefix(for: mode) + Identifiers.randomBase62(32)
+        let record = APIKeyRecord(
+            id: Identifiers.key(), accountID: accountID, mode: mode, secretHash: Identifiers.sha256Hex(secret),
+            hint: String(secret.suffix(4)), name: name, createdAt: clock())
+        try await store.insertKey(record)
+        return IssuedKey(record: record, secret: secret)
+    }
+
+    /// The very first start of an empty data directory: one account, a live and a test key.
+    /// Returns nil when accounts already exist.
+    public func bootstrapIfEmpty(credits: Int) async throws -> (account: AccountRecord, live: IssuedKey, test: IssuedKey)? {
+        guard try await store.accounts().isEmpty else { return nil }
+        let account = try await createAccount(name: "default", credits: credits)
+        let live = try await issueKey(accountID: account.id, mode: .live, name: "default live key")
+        let test = try await issueKey(accountID: account.id, mode: .test, name: "default test key")
+        return (account, live, test)
+    }
+
+    /// Resolves a bearer token to its key; any problem is `unauthorized` with the reason.
+    public func authenticate(bearer token: String?) async throws -> AuthenticatedKey {
+        guard let token, !token.isEmpty else {
+            throw ServiceError(.unauthorized, "Missing API key. Send it as 'Authorization: Bearer pv_live_...' or 'Bearer pv_test_...'.")
+        }
+        guard token.hasPrefix("pv_live_") || token.hasPrefix("pv_test_") else {
+            throw ServiceError(.unauthorized, "Malformed API key: keys start with pv_live_ or pv_test_.")
+        }
+        guard let key = try await store.key(secretHash: Identifiers.sha256Hex(token)) else {
+            throw ServiceError(.unauthorized, "Invalid API key.")
+        }
+        guard key.revokedAt == nil else {
+            throw ServiceError(.unauthorized, "This API key was revoked. Create a new one.")
+        }
+        return AuthenticatedKey(keyID: key.id, accountID: key.accountID, mode: key.mode)
+    }
+
+    public func keys(accountID: String?) async throws -> [APIKeyRecord] {
+        try await store.keys(accountID: accountID)
+    }
+
+    public func revokeKey(id: String) async throws {
+        guard try await store.revokeKey(id: id, at: clock()) else {
+            throw ServiceError.notFound("No active key \(id).")
+        }
+    }
+
+    public func addCredits(accountID: String, amount: Int) async throws -> Int {
+        guard amount > 0 else { throw ServiceError.invalid("amount must be positive; got \(amount).") }
+        do {
+            return try await store.addCredits(accountID: accountID, amount: amount, at: clock())
+        } catch StoreError.notFound {
+            throw ServiceError.notFound("No account \(accountID).")
+        }
+    }
+
+    public func credits(accountID: String) async throws -> CreditSummary {
+        try await store.creditSummary(accountID: accountID, dayStart: Self.startOfDayUTC(clock()))
+    }
+
+    static func startOfDayUTC(_ date: Date) -> Date {
+        Date(timeIntervalSince1970: (date.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
+    }
+}

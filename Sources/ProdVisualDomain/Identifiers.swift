@@ -1,0 +1,26 @@
+import Crypto
+import Foundation
+
+/// Random, URL-safe identifiers and secrets.
+public enum Identifiers {
+    private static let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+
+    /// `count` base62 characters from the system's CSPRNG (unbiased: rejection sampling).
+    public static func randomBase62(_ count: Int) -> String {
+        var generator = SystemRandomNumberGenerator()
+        return String((0..<count).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &generator)] })
+    }
+
+    public static func generation() -> String { "gen_" + randomBase62(14) }
+    public static func account() -> String { "acct_" + randomBase62(14) }
+    public static func key() -> String { "key_" + randomBase62(14) }
+
+    /// Lower-case hex SHA-256.
+    public static func sha256Hex(_ text: String) -> String {
+        SHA256.hash(data: Data(text.utf8)).hexString
+    }
+}
+
+extension Sequence where Element == UInt8 {
+    var hexString: String { map { String(format: "%02x", $0) }.joined() }
+}

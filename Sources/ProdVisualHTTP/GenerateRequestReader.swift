@@ -1,0 +1,132 @@
+import Foundation
+import Hummingbird
+import MultipartKit
+import ProdVisualDomain
+
+/// Reads a generate request from JSON (`image_url` or `image_base64`) or multipart/form-data
+/// (a file field `image`, plus the same fields as text), naming the field that is wrong.
+enum GenerateRequestReader {
+    /// The JSON body of POST /v1/generate. Unknown fields are ignored.
+    struct Body: Decodable {
+        var image_url: String?
+        var image_base64: String?
+        var style: String?
+        var platform: String?
+        var dimensions: String?
+        var background: String?
+        var format: String?
+        var quality: Int?
+        var webhook_url: String?
+    }
+
+    static func read(_ request: Request, context: APIRequestContext) async throws -> GenerationRequest {
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        if contentType.hasPrefix("multipart/form-data") {
+            return try multipart(body, contentType: contentType)
+        }
+        guard contentType.isEmpty || contentType.hasPrefix("application/json") else {
+            throw ServiceError.invalid("Unsupported Content-Type '\(contentType)'. Send application/json or multipart/form-data.")
+        }
+        return try json(body)
+    }
+
+    static func json(_ buffer: ByteBuffer) throws -> GenerationRequest {
+        guard buffer.readableBytes > 0 else {
+            throw ServiceError.invalid("The request body is empty: send a JSON object with 'image_url' and 'style'.")
+        }
+        let body: Body
+        do {
+            body = try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw ServiceError.invalid("Parameter '\(fieldName(context))' must be \(typeName(type)).")
+        } catch {
+            throw ServiceError.invalid("The request body is not a valid JSON object.")
+        }
+        return try request(from: body)
+    }
+
+    static func request(from body: Body, upload: [UInt8]? = nil) throws -> GenerationRequest {
+        let sources = [body.image_url != nil, body.image_base64 != nil, upload != nil].filter { $0 }.count
+        guard sources <= 1 else {
+            throw ServiceError.invalid("Send exactly one source image: 'image_url', 'image_base64' or a file field 'image'.")
+        }
+        var source: ImageSource?
+        if let url = body.image_url {
+            source = .url(url)
+        } else if let encoded = body.image_base64 {
+            source = .bytes(try decodeBase64(encoded))
+        } else if let upload {
+            source = .bytes(upload)
+        }
+        return GenerationRequest(
+            source: source, style: body.style, platform: body.platform, dimensions: body.dimensions,
+            background: body.background, format: body.format, quality: body.quality, webhookURL: body.webhook_url)
+    }
+
+    /// Accepts plain base64 or a data URL (`data:image/png;base64,...`).
+    static func decodeBase64(_ text: String) throws -> [UInt8] {
+        let payload = text.hasPrefix("data:") ? String(text.drop { $0 != "," }.dropFirst()) : text
+        guard !payload.isEmpty, let data = Data(base64Encoded: payload, options: .ignoreUnknownCharacters) else {
+            throw ServiceError.invalid("Parameter 'image_base64' is not valid base64.")
+        }
+        return Array(data)
+    }
+
+    static func multipart(_ buffer: ByteBuffer, contentType: String) throws -> GenerationRequest {
+        guard let boundary = contentType.split(separator: ";")
+            .map({ $0.trimmingCharacters(in: .whitespaces) })
+            .first(where: { $0.hasPrefix("boundary=") })?
+            .dropFirst("boundary=".count)
+            .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        else {
+            throw ServiceError.invalid("multipart/form-data without a boundary parameter.")
+        }
+        var fields: [String: [UInt8]] = [:]
+        var name: String?
+        var bytes: [UInt8] = []
+        let parser = MultipartParser(boundary: boundary)
+        parser.onHeader = { field, value in
+            guard field.lowercased() == "content-disposition" else { return }
+            name = value.split(separator: ";")
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+                .first { $0.hasPrefix("name=") }?
+                .dropFirst("name=".count)
+                .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
+        }
+        parser.onBody = { chunk in bytes += chunk.readableBytesView }
+        parser.onPartComplete = {
+            if let name { fields[name] = bytes }
+            name = nil
+            bytes = []
+        }
+        do {
+            try parser.execute(buffer)
+        } catch {
+            throw ServiceError.invalid("The multipart body could not be parsed.")
+        }
+        func text(_ key: String) -> String? { fields[key].map { String(decoding: $0, as: UTF8.self) } }
+        var quality: Int?
+        if let value = text("quality") {
+            guard let parsed = Int(value) else { throw ServiceError.invalid("Parameter 'quality' must be an integer.") }
+            quality = parsed
+        }
+        let body = Body(
+            image_url: text("image_url"), image_base64: text("image_base64"), style: text("style"),
+            platform: text("platform"), dimensions: text("dimensions"), background: text("background"),
+            format: text("format"), quality: quality, webhook_url: text("webhook_url"))
+        return try request(from: body, upload: fields["image"] ?? fields["image_file"])
+    }
+
+    private static func fieldName(_ context: DecodingError.Context) -> String {
+        context.codingPath.map(\.stringValue).joined(separator: ".")
+    }
+
+    private static func typeName(_ type: Any.Type) -> String {
+        switch type {
+        case is Int.Type: "an integer"
+        case is String.Type: "a string"
+        default: "of type \(type)"
+        }
+    }
+}

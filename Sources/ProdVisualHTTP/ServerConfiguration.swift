@@ -1,0 +1,29 @@
+import Foundation
+import ProdVisualDomain
+
+/// Everything `prodvisual serve` can be told. Defaults make a fresh checkout work with nothing set.
+public struct ServerConfiguration: Sendable {
+    public var host = "127.0.0.1"
+    public var port = 8080
+    public var dataDirectory = URL(fileURLWithPath: "data")
+    /// The base of output URLs handed to clients; defaults to http://host:port.
+    public var publicURL: String?
+    /// Lets `image_url` reach loopback and private networks: for development and tests only.
+    public var allowPrivateSources = false
+    public var rateLimits = RateLimits()
+    /// How long output URLs stay valid before the file is deleted.
+    public var outputLifetime: TimeInterval = 7 * 86_400
+    /// Credits of the account created on a data directory's very first start.
+    public var initialCredits = 100
+    /// Renders running at once; one per core by default.
+    public var workers = ProcessInfo.processInfo.activeProcessorCount
+    public var maxSourceBytes = 10 * 1024 * 1024
+    public var maxSourcePixels = 40_000_000
+    public var sweepInterval: Duration = .seconds(300)
+
+    public init() {}
+
+    var resolvedPublicURL: String { publicURL ?? "http://\(host):\(port)" }
+    public var databasePath: String { dataDirectory.appendingPathComponent("prodvisual.sqlite").path }
+    var outputDirectory: URL { dataDirectory.appendingPathComponent("outputs") }
+}

@@ -1,0 +1,133 @@
+import Foundation
+import Hummingbird
+import ProdVisualDomain
+import ProdVisualStore
+
+/// RFC 3339 timestamps in UTC with whole seconds, as in the API document ("2026-03-05T14:32:10Z").
+func timestamp(_ date: Date) -> String {
+    date.formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
+}
+
+/// A JSON response with a fixed shape. Optional fields are written as null, never dropped.
+protocol WireResponse: ResponseGenerator, Encodable {}
+
+extension WireResponse {
+    func response(from request: Request, context: some RequestContext) throws -> Response {
+        try response(status: .ok)
+    }
+
+    func response(status: HTTPResponse.Status) throws -> Response {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes]
+        return Response(
+            status: status,
+            headers: [.contentType: "application/json; charset=utf-8"],
+            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(self))))
+    }
+}
+
+struct GenerationResponse: WireResponse {
+    let view: GenerationView
+
+    enum CodingKeys: String, CodingKey {
+        case id, status, outputURL = "output_url", style, platform, dimensions, format, fileSize = "file_size"
+        case creditsUsed = "credits_used", creditsRemaining = "credits_remaining"
+        case generationTimeMs = "generation_time_ms", createdAt = "created_at", expiresAt = "expires_at", error
+    }
+
+    struct ErrorBody: Encodable {
+        let code: String
+        let message: String
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        let record = view.record
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(record.id, forKey: .id)
+        try container.encode(record.status.rawValue, forKey: .status)
+        try container.encode(view.outputURL, forKey: .outputURL)
+        try container.encode(record.style, forKey: .style)
+        try container.encode(record.platform, forKey: .platform)
+        try container.encode("\(record.width)x\(record.height)", forKey: .dimensions)
+        try container.encode(record.format, forKey: .format)
+        try container.encode(record.fileSize, forKey: .fileSize)
+        try container.encode(record.creditsUsed, forKey: .creditsUsed)
+        // The balance belongs to the response of the call that spent it, not to later look-ups.
+        try container.encodeIfPresent(view.creditsRemaining, forKey: .creditsRemaining)
+        try container.encode(record.generationTimeMs, forKey: .generationTimeMs)
+        try container.encode(timestamp(record.createdAt), forKey: .createdAt)
+        try container.encode(timestamp(record.expiresAt), forKey: .expiresAt)
+        if record.status == .failed {
+            try container.encode(ErrorBody(code: record.errorCode ?? "server_error", message: record.errorMessage ?? ""), forKey: .error)
+        }
+    }
+}
+
+struct StylesResponse: WireResponse {
+    struct Item: Encodable {
+        let id: String
+        let name: String
+        let description: String
+        let parameters: [String]
+    }
+    let styles: [Item]
+    let total: Int
+}
+
+struct PlatformsResponse: WireResponse {
+    struct Item: Encodable {
+        let id: String
+        let name: String
+        let default_dimensions: String
+        let product_fill: Double
+        let background: String
+        let default_format: String
+        let formats: [String]
+        let max_file_size: Int?
+        let min_longest_side: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case id, name, default_dimensions, product_fill, background, default_format, formats, max_file_size, min_longest_side
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(id, forKey: .id)
+            try container.encode(name, forKey: .name)
+            try container.encode(default_dimensions, forKey: .default_dimensions)
+            try container.encode(product_fill, forKey: .product_fill)
+            try container.encode(background, forKey: .background)
+            try container.encode(default_format, forKey: .default_format)
+            try container.encode(formats, forKey: .formats)
+            try container.encode(max_file_size, forKey: .max_file_size)
+            try container.encode(min_longest_side, forKey: .min_longest_side)
+        }
+    }
+    let platforms: [Item]
+    let total: Int
+}
+
+struct CreditsResponse: WireResponse {
+    struct Purchase: Encodable {
+        let amount: Int
+        let date: String
+    }
+    let summary: CreditSummary
+
+    enum CodingKeys: String, CodingKey {
+        case creditsRemaining = "credits_remaining", creditsUsedTotal = "credits_used_total"
+        case creditsUsedToday = "credits_used_today", lastPurchase = "last_purchase"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(summary.balance, forKey: .creditsRemaining)
+        try container.encode(summary.usedTotal, forKey: .creditsUsedTotal)
+        try container.encode(summary.usedToday, forKey: .creditsUsedToday)
+        try container.encode(summary.lastPurchase.map { Purchase(amount: $0.amount, date: timestamp($0.date)) }, forKey: .lastPurchase)
+    }
+}
+
+struct HealthResponse: WireResponse {
+    let status: String
+}
