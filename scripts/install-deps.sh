@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs the Debian packages ProdVisual builds and runs with, if any is missing.
+# Idempotent and quiet when everything is there; runs `apt-get update` once before installing.
+set -euo pipefail
+
+packages=(
+  pkg-config
+  libvips-dev libvips-tools
+  libopencv-core-dev libopencv-imgproc-dev libopencv-photo-dev libopencv-objdetect-dev libopencv-dnn-dev
+  opencv-data
+  libsqlite3-dev
+  fonts-dejavu-core
+)
+
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+sudo=""
+[ "$(id -u)" -eq 0 ] || sudo="sudo"
+echo "Installing: ${missing[*]}"
+$sudo apt-get update -qq
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}"
