@@ -1,21 +1,20 @@
 # ProdVisual: `make serve` to run the API, `make test` to run every test.
-DATA_DIR ?= ./data
-PORT ?= 8080
-SWIFT_BUILD_FLAGS ?=
+# Server settings come from PRODVISUAL_* variables (see README); DATA_DIR is a shortcut.
+DATA_DIR ?= $(or $(PRODVISUAL_DATA_DIR),./data)
 
-.PHONY: deps build serve test bench clean
+.PHONY: deps build serve test clean
 
 deps:
 	@scripts/install-deps.sh
 
 build: deps
-	swift build -c release --product prodvisual $(SWIFT_BUILD_FLAGS)
+	swift build -c release --product prodvisual
 
 serve: build
-	.build/release/prodvisual serve --data-dir $(DATA_DIR) --port $(PORT)
+	.build/release/prodvisual serve --data-dir $(DATA_DIR)
 
 test: deps
-	swift test $(SWIFT_BUILD_FLAGS)
+	swift test
 
 clean:
 	rm -rf .build

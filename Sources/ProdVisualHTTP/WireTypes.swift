@@ -18,7 +18,7 @@ extension WireResponse {
 
     func response(status: HTTPResponse.Status) throws -> Response {
         let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes]
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
         return Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],

@@ -22,7 +22,7 @@ struct GenerateCommand: AsyncParsableCommand {
         do {
             bytes = Array(try Data(contentsOf: URL(fileURLWithPath: input)))
         } catch {
-            throw ValidationError("Cannot read \(input): \(error.localizedDescription)")
+            throw CommandFailure("Cannot read \(input): \(error.localizedDescription)")
         }
         let request = GenerationRequest(
             source: .bytes(bytes), style: style, platform: platform, dimensions: dimensions,
@@ -35,9 +35,9 @@ struct GenerateCommand: AsyncParsableCommand {
             let millis = Int(Date().timeIntervalSince(started) * 1000)
             print("\(out): \(rendered.width)x\(rendered.height) \(rendered.format.rawValue), \(rendered.bytes.count) bytes in \(millis) ms")
         } catch let error as ServiceError {
-            throw ValidationError(error.message)
+            throw CommandFailure(error.message)
         } catch let error as ImagingError {
-            throw ValidationError(GenerationService.serviceError(for: error).message)
+            throw CommandFailure(GenerationService.serviceError(for: error).message)
         }
     }
 }

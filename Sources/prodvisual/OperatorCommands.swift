@@ -13,7 +13,7 @@ private func withAccounts<T>(_ option: DataDirectoryOption, _ body: (AccountServ
     do {
         return try await body(accounts)
     } catch let error as ServiceError {
-        throw ValidationError(error.message)
+        throw CommandFailure(error.message)
     }
 }
 

@@ -13,3 +13,10 @@ struct DataDirectoryOption: ParsableArguments {
     @Option(name: .customLong("data-dir"), help: "Data directory (SQLite database, outputs). Env: PRODVISUAL_DATA_DIR.")
     var path: String?
 }
+
+/// A failure while running a command (not a usage mistake): printed as "Error: …", exit 1.
+struct CommandFailure: Error, CustomStringConvertible {
+    let description: String
+
+    init(_ description: String) { self.description = description }
+}

@@ -43,12 +43,15 @@ struct ServeCommand: AsyncParsableCommand {
 
         let services = try AppServices.open(configuration, logger: logger)
         if let first = try await services.accounts.bootstrapIfEmpty(credits: configuration.initialCredits) {
-            print("""
+            // Written straight to the file descriptor: under a service manager stdout is a pipe
+            // and print's buffer would hold the keys back.
+            FileHandle.standardOutput.write(Data("""
                 First start: created account \(first.account.id) with \(configuration.initialCredits) credits.
                   Live key (spends credits):       \(first.live.secret)
                   Test key (free, watermarked):    \(first.test.secret)
                 Keys are shown only once. More with: prodvisual keys create --data-dir \(configuration.dataDirectory.path) --account \(first.account.id)
-                """)
+
+                """.utf8))
         }
         let app = try buildApplication(configuration: configuration, services: services, logger: logger)
         do {
