@@ -60,13 +60,14 @@ struct ConnectTimeoutTests {
     @Test("a connection that never completes fails after connectTimeout, well before the total deadline")
     func connectTimeout() async throws {
         let listener = try BlackholeListener()
-        let policy = FetchPolicy(allowPrivateAddresses: true, connectTimeout: .milliseconds(300), totalTimeout: .seconds(8))
+        // A wide gap between the two, so a busy machine cannot blur which one fired.
+        let policy = FetchPolicy(allowPrivateAddresses: true, connectTimeout: .milliseconds(300), totalTimeout: .seconds(60))
         let port = listener.port
         let elapsed = try await withFetcher(policy) { fetcher in
             await expectFetchError(.timedOut) { try await fetcher.fetch("http://127.0.0.1:\(port)/image") }
         }
         #expect(elapsed >= .milliseconds(250))
-        #expect(elapsed < .seconds(3), "took \(elapsed)")
+        #expect(elapsed < .seconds(30), "took \(elapsed)")
         withExtendedLifetime(listener) {}
     }
 }

@@ -120,15 +120,15 @@ func withTestServer<T: Sendable>(
         )
     }
     router.get("slow-head") { _, _ -> Response in
-        try await Task.sleep(for: .seconds(3))
+        try await Task.sleep(for: .seconds(6))
         return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: imageBytes)))
     }
-    // Headers at once, then 10 bytes every 100 ms for 3 s.
+    // Headers at once, then 10 bytes every 100 ms for 6 s.
     router.get("slow-body") { _, _ in
         Response(
             status: .ok,
             body: ResponseBody { writer in
-                for _ in 0..<30 {
+                for _ in 0..<60 {
                     try await writer.write(ByteBuffer(repeating: 2, count: 10))
                     try await Task.sleep(for: .milliseconds(100))
                 }
@@ -136,10 +136,10 @@ func withTestServer<T: Sendable>(
             }
         )
     }
-    // Each hop takes 250 ms; /slow-redirect/N redirects N times.
+    // Each hop takes 500 ms; /slow-redirect/N redirects N times.
     router.get("slow-redirect/:n") { _, context -> Response in
         let n = try context.parameters.require("n", as: Int.self)
-        try await Task.sleep(for: .milliseconds(250))
+        try await Task.sleep(for: .milliseconds(500))
         if n == 0 { return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: imageBytes))) }
         return Response(status: .found, headers: [.location: "/slow-redirect/\(n - 1)"])
     }
