@@ -112,6 +112,75 @@ cv::Mat evaluate(const BackgroundModel &model, int w, int h) {
     return out;
 }
 
+// Background predicted by interpolating between opposite borders: row-wise (left to right) it
+// follows horizontal structure such as a wall above a table; column-wise, vertical structure.
+// Border colours are median-smoothed along the edge, so a product touching it is ignored.
+struct BorderInterpolation {
+    cv::Mat rows;     // CV_32FC3, left-to-right interpolation
+    cv::Mat columns;  // CV_32FC3, top-to-bottom interpolation
+    double noise;     // robust spread of border pixels around their smoothed border colour
+};
+
+cv::Mat smoothedEdge(const cv::Mat &lab, bool vertical, bool far, int band) {
+    const int length = vertical ? lab.rows : lab.cols;
+    cv::Mat edge(length, 1, CV_32FC3);
+    for (int i = 0; i < length; ++i) {
+        cv::Vec3f sum(0, 0, 0);
+        for (int k = 0; k < band; ++k) {
+            const int across = far ? (vertical ? lab.cols : lab.rows) - 1 - k : k;
+            sum += vertical ? lab.at<cv::Vec3f>(i, across) : lab.at<cv::Vec3f>(across, i);
+        }
+        edge.at<cv::Vec3f>(i) = sum / float(band);
+    }
+    // Median along the edge, per channel, over about 6% of its length.
+    int window = std::max(3, int(0.06 * length)) | 1;
+    std::vector<cv::Mat> channels;
+    cv::split(edge, channels);
+    for (auto &channel : channels) {
+        cv::Mat smoothed = channel.clone();
+        std::vector<float> values;
+        for (int i = 0; i < length; ++i) {
+            values.clear();
+            for (int j = std::max(0, i - window / 2); j <= std::min(length - 1, i + window / 2); ++j) values.push_back(channel.at<float>(j));
+            std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+            smoothed.at<float>(i) = values[values.size() / 2];
+        }
+        channel = smoothed;
+    }
+    cv::merge(channels, edge);
+    return edge;
+}
+
+BorderInterpolation interpolateBorders(const cv::Mat &lab, int band) {
+    const int w = lab.cols, h = lab.rows;
+    const cv::Mat left = smoothedEdge(lab, true, false, band), right = smoothedEdge(lab, true, true, band);
+    const cv::Mat top = smoothedEdge(lab, false, false, band), bottom = smoothedEdge(lab, false, true, band);
+    BorderInterpolation result{cv::Mat(h, w, CV_32FC3), cv::Mat(h, w, CV_32FC3), 1.0};
+    for (int y = 0; y < h; ++y) {
+        const float v = float(y) / std::max(1, h - 1);
+        for (int x = 0; x < w; ++x) {
+            const float u = float(x) / std::max(1, w - 1);
+            result.rows.at<cv::Vec3f>(y, x) = left.at<cv::Vec3f>(y) * (1 - u) + right.at<cv::Vec3f>(y) * u;
+            result.columns.at<cv::Vec3f>(y, x) = top.at<cv::Vec3f>(x) * (1 - v) + bottom.at<cv::Vec3f>(x) * v;
+        }
+    }
+    std::vector<double> residuals;
+    for (int y = 0; y < h; y += 2) {
+        for (int k = 0; k < band; ++k) {
+            residuals.push_back(cv::norm(lab.at<cv::Vec3f>(y, k) - left.at<cv::Vec3f>(y)));
+            residuals.push_back(cv::norm(lab.at<cv::Vec3f>(y, w - 1 - k) - right.at<cv::Vec3f>(y)));
+        }
+    }
+    for (int x = 0; x < w; x += 2) {
+        for (int k = 0; k < band; ++k) {
+            residuals.push_back(cv::norm(lab.at<cv::Vec3f>(k, x) - top.at<cv::Vec3f>(x)));
+            residuals.push_back(cv::norm(lab.at<cv::Vec3f>(h - 1 - k, x) - bottom.at<cv::Vec3f>(x)));
+        }
+    }
+    result.noise = std::max(0.8, 1.4826 * median(residuals));
+    return result;
+}
+
 // Pixels not reachable from the border through `open` (non-zero) pixels.
 cv::Mat enclosed(const cv::Mat &open) {
     cv::Mat padded;
@@ -154,8 +223,31 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     cv::cvtColor(floating, lab, cv::COLOR_RGB2Lab);
 
     const int band = std::max(2, int(std::round(0.025 * std::min(w, h))));
-    const BackgroundModel model = fitBackground(lab, band);
-    const cv::Mat background = evaluate(model, w, h);
+    BackgroundModel model = fitBackground(lab, band);
+    const cv::Mat surface = evaluate(model, w, h);
+    const BorderInterpolation borders = interpolateBorders(lab, band);
+    // A two-part backdrop (wall and table) leaves the smooth surface a poor fit; the border
+    // interpolation then describes the backdrop's own spread better.
+    const double surfaceNoise = model.noise;
+    model.noise = std::min(model.noise, borders.noise);
+
+    // Per pixel, the background model that explains it best.
+    cv::Mat background(h, w, CV_32FC3);
+    for (int y = 0; y < h; ++y) {
+        const auto *pixel = lab.ptr<cv::Vec3f>(y);
+        const cv::Vec3f *candidates[] = {surface.ptr<cv::Vec3f>(y), borders.rows.ptr<cv::Vec3f>(y), borders.columns.ptr<cv::Vec3f>(y)};
+        auto *out = background.ptr<cv::Vec3f>(y);
+        for (int x = 0; x < w; ++x) {
+            double best = 1e9;
+            for (const auto *candidate : candidates) {
+                const double d = cv::norm(pixel[x] - candidate[x]);
+                if (d < best) {
+                    best = d;
+                    out[x] = candidate[x];
+                }
+            }
+        }
+    }
 
     // Colour distance from the model. A shadow darkens the background without changing its
     // hue, so lightness lost at unchanged chroma counts for little.
@@ -179,9 +271,13 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
             const float da = pixel[x][1] - expected[x][1], db = pixel[x][2] - expected[x][2];
             const float chroma = std::sqrt(da * da + db * db);
             const float ratio = pixel[x][0] / std::max(1.0f, expected[x][0]);
-            const bool shadow_ = dl < 0 && ratio > 0.45f && chroma < std::max(5.0f, 0.25f * -dl + 3.0f) && tex[x] < textureLimit;
+            // Light changes lightness, not hue: a shadow darkens the backdrop, a spotlight pool
+            // on a mid or dark backdrop brightens it; both are smooth.
+            const bool darker = dl < 0 && ratio > 0.45f;
+            const bool lightPool = dl > 0 && ratio < 2.2f && expected[x][0] < 60;
+            const bool shadow_ = (darker || lightPool) && chroma < std::max(5.0f, 0.25f * std::abs(dl) + 3.0f) && tex[x] < textureLimit;
             shadow[x] = shadow_ ? 255 : 0;
-            if (shadow_) darkestShadow = std::max(darkestShadow, double(1 - ratio));
+            if (shadow_ && darker) darkestShadow = std::max(darkestShadow, double(1 - ratio));
             const float lightnessWeight = shadow_ ? 0.15f : 1.0f;
             out[x] = std::sqrt(lightnessWeight * dl * dl + chroma * chroma);
         }
@@ -199,7 +295,8 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
             if (x < band || y < band || x >= w - band || y >= h - band) borderGradient.push_back(gradient.at<float>(y, x));
         }
     }
-    const double edgeLimit = std::max(2.5, 4.0 * median(borderGradient) + 1.5 * model.noise);
+    const double borderTexture = median(borderGradient);
+    const double edgeLimit = std::max(2.5, 4.0 * borderTexture + 1.5 * model.noise);
 
     const double strong = std::max(14.0, 6.0 * model.noise);
     const double probable = std::max(7.0, 3.5 * model.noise);
@@ -208,6 +305,16 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     // a light product on a light backdrop (a white bulb on white) shows a crisp outline.
     cv::Mat crispInShadow = gradient > std::max(6.0, 2.5 * edgeLimit);
     cv::Mat edges = (gradient > edgeLimit) & ((shadowLike == 0) | crispInShadow);
+    // On a smooth backdrop, hysteresis closes faint stretches of an outline that strong
+    // stretches lead into (on wood grain or fabric it would trace the texture instead).
+    // Canny's Sobel magnitude is about 4x the per-pixel step, on lightness scaled to 0..255.
+    if (borderTexture < 0.2) {
+        cv::Mat lightness8, outline;
+        lightness.convertTo(lightness8, CV_8U, 2.55);
+        const double high = 4 * 2.55 * edgeLimit;
+        cv::Canny(lightness8, outline, 0.35 * high, high, 3, true);
+        edges |= outline;
+    }
     cv::Mat seed = candidate | edges;
     cv::morphologyEx(seed, seed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
     seed = keepMajorComponents(seed, 0.02);
@@ -282,6 +389,31 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     const double cleanBorder = std::clamp((model.inlierShare - 0.6) / 0.35, 0.0, 1.0) * std::clamp(1.5 - model.noise / 8.0, 0.0, 1.0);
     const double standsApart = std::clamp(separation / 6.0, 0.0, 1.0);
     report.confidence = std::clamp(cleanBorder * (0.4 + 0.6 * standsApart) * (1.0 - std::min(1.0, 3.0 * edgeShare)), 0.0, 1.0);
+    // A cluttered scene: a border no smooth surface explains, and a "product" that covers much
+    // of the frame or runs off it. Studio shots on two-tone sets (wall and table) stay clear of both.
+    const double fill = double(cv::countNonZero(product)) / double(w * h);
+    if (surfaceNoise > 2.5 && (fill > 0.3 || edgeShare > 0.01)) report.confidence = std::min(report.confidence, 0.25);
+    return PV_CV_OK;
+}
+
+// For cluttered scenes, where the border is no backdrop: GrabCut from a centred rectangle,
+// the photographer's framing being the only prior left.
+int segmentByFraming(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
+    const int w = rgb.cols, h = rgb.rows;
+    const cv::Rect framing(int(0.06 * w), int(0.06 * h), int(0.88 * w), int(0.88 * h));
+    cv::Mat labels, bgdModel, fgdModel;
+    cv::grabCut(rgb, labels, framing, bgdModel, fgdModel, 5, cv::GC_INIT_WITH_RECT);
+    cv::Mat product = (labels == cv::GC_FGD) | (labels == cv::GC_PR_FGD);
+    cv::morphologyEx(product, product, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+    product = keepMajorComponents(product, 0.2);
+    product = fillSmallHoles(product, std::max(4, int(0.002 * w * h)));
+    if (cv::countNonZero(product) < 0.002 * w * h) return PV_CV_NO_SUBJECT;
+    mask = product;
+    const cv::Rect found = cv::boundingRect(product);
+    report.box_x = found.x;
+    report.box_y = found.y;
+    report.box_width = found.width;
+    report.box_height = found.height;
     return PV_CV_OK;
 }
 
@@ -294,7 +426,21 @@ extern "C" int pv_cv_segment(const uint8_t *rgb, int width, int height, size_t s
         const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
         cv::Mat result;
         *report = pv_cutout_report{};
-        const int status = segment(image, result, *report);
+        int status = segment(image, result, *report);
+        // Below this the border was no clean backdrop; the framing prior does better there.
+        constexpr double clutteredBelow = 0.4;
+        if (status == PV_CV_NO_SUBJECT || report->confidence < clutteredBelow) {
+            pv_cutout_report framed = *report;
+            cv::Mat framedMask;
+            if (segmentByFraming(image, framedMask, framed) == PV_CV_OK) {
+                // Still a guess: say so, so that callers can decide what to trust.
+                framed.confidence = std::min(report->confidence, 0.3);
+                framed.uniform_background = 0;
+                *report = framed;
+                result = framedMask;
+                status = PV_CV_OK;
+            }
+        }
         if (status != PV_CV_OK) return status;
         cv::Mat out(height, width, CV_8U, mask);
         result.copyTo(out);
