@@ -2,7 +2,7 @@
 # Server settings come from PRODVISUAL_* variables (see README); DATA_DIR is a shortcut.
 DATA_DIR ?= $(or $(PRODVISUAL_DATA_DIR),./data)
 
-.PHONY: deps build serve test clean
+.PHONY: deps build serve test bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -15,6 +15,10 @@ serve: build
 
 test: deps
 	swift test
+
+# Cutout quality per backdrop against the bench's masks, and speed beside `vips thumbnail`.
+bench: build
+	.build/release/prodvisual bench cutout --bench-dir ../shared/bench
 
 clean:
 	rm -rf .build

@@ -28,16 +28,24 @@ cv::Mat guidedFilter(const cv::Mat &guide, const cv::Mat &source, int radius, do
 }
 
 // Colour of the pixels `weight` selects, spread into the neighbourhood (normalised convolution).
+// The result is smooth, so it is computed at a scale where the blur is a few pixels wide.
 cv::Mat spreadColour(const cv::Mat &image, const cv::Mat &weight, double sigma) {
-    cv::Mat weighted, spreadWeight, weight3;
+    const double factor = std::max(1.0, sigma / 3.0);
+    const cv::Size small(std::max(1, int(image.cols / factor)), std::max(1, int(image.rows / factor)));
+    cv::Mat weight3, weighted, smallWeighted, smallWeight;
     cv::Mat channels[] = {weight, weight, weight};
     cv::merge(channels, 3, weight3);
-    cv::GaussianBlur(image.mul(weight3), weighted, cv::Size(), sigma);
-    cv::GaussianBlur(weight, spreadWeight, cv::Size(), sigma);
+    weighted = image.mul(weight3);
+    cv::resize(weighted, smallWeighted, small, 0, 0, cv::INTER_AREA);
+    cv::resize(weight, smallWeight, small, 0, 0, cv::INTER_AREA);
+    cv::GaussianBlur(smallWeighted, smallWeighted, cv::Size(), sigma / factor);
+    cv::GaussianBlur(smallWeight, smallWeight, cv::Size(), sigma / factor);
     cv::Mat divisor;
-    cv::Mat divisors[] = {spreadWeight + 1e-4f, spreadWeight + 1e-4f, spreadWeight + 1e-4f};
+    cv::Mat divisors[] = {smallWeight + 1e-4f, smallWeight + 1e-4f, smallWeight + 1e-4f};
     cv::merge(divisors, 3, divisor);
-    return weighted / divisor;
+    cv::Mat spread = smallWeighted / divisor, out;
+    cv::resize(spread, out, image.size(), 0, 0, cv::INTER_LINEAR);
+    return out;
 }
 
 }  // namespace

@@ -146,6 +146,13 @@ import Testing
         #expect(abs(columns - 200) <= 4, "width \(columns)")
     }
 
+    @Test func sameInputRendersTheSameBytes() throws {
+        let source = try Bench.bytes("cutout/scenes/images/00000003.jpg")
+        let first = try engine.render(source: source, spec: spec(.whiteBackground, .png))
+        let second = try engine.render(source: source, spec: spec(.whiteBackground, .png))
+        #expect(first.bytes == second.bytes)
+    }
+
     @Test func customBackgroundColour() throws {
         let rendered = try engine.render(source: try product(), spec: spec(background: .color(RGBColor(hex: "#f4e1d2")!)))
         #expect(try engine.decodePixels(rendered.bytes).rgb(x: 3, y: 3) == [0xF4, 0xE1, 0xD2])

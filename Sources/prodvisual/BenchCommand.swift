@@ -1,0 +1,134 @@
+import ArgumentParser
+import Foundation
+import ProdVisualEngine
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Benchmarks measured side by side in one run, printed as figures and ratios.
+struct BenchCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [Cutout.self])
+
+    struct Cutout: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Cutout quality against ground-truth masks, and speed against `vips thumbnail`.")
+
+        @Option(name: .customLong("bench-dir"), help: "The shared bench folder.") var benchDirectory = "../shared/bench"
+        @Option(help: "Timed runs per command (the median counts).") var runs = 3
+
+        func run() async throws {
+            let bench = URL(fileURLWithPath: benchDirectory)
+            let engine = try ImageEngine()
+            print("set      backdrop      images  mean IoU  min IoU  mean MAE  s/image")
+            for set in ["studio", "scenes"] {
+                let scores = try score(set: bench.appendingPathComponent("cutout/\(set)"), engine: engine)
+                for (kind, group) in Dictionary(grouping: scores, by: \.kind).sorted(by: { $0.key < $1.key }) {
+                    print(Score.row(set, kind, group))
+                }
+                print(Score.row(set, "ALL", scores))
+            }
+            try speed(bench: bench)
+        }
+
+        struct Score {
+            let kind: String
+            let iou: Double
+            let mae: Double
+            let seconds: Double
+
+            static func row(_ set: String, _ kind: String, _ scores: [Score]) -> String {
+                let count = Double(scores.count)
+                // String(format:) does not pad %@ on Linux: pad the names here.
+                let label = set.padding(toLength: 8, withPad: " ", startingAt: 0) + " "
+                    + kind.padding(toLength: 13, withPad: " ", startingAt: 0)
+                return label + String(
+                    format: " %6d  %8.3f  %7.3f  %8.4f  %7.2f", scores.count,
+                    scores.map(\.iou).reduce(0, +) / count, scores.map(\.iou).min() ?? 0,
+                    scores.map(\.mae).reduce(0, +) / count, scores.map(\.seconds).reduce(0, +) / count)
+            }
+        }
+
+        /// Each image against its mask: IoU of alpha >= 128, and mean absolute alpha error.
+        func score(set: URL, engine: ImageEngine) throws -> [Score] {
+            let names = try FileManager.default.contentsOfDirectory(atPath: set.appendingPathComponent("images").path)
+                .filter { $0.hasSuffix(".jpg") }.sorted()
+            return try names.map { name in
+                let source = Array(try Data(contentsOf: set.appendingPathComponent("images/\(name)")))
+                let started = Date()
+                let cutout = try engine.cutout(source: source)
+                let seconds = Date().timeIntervalSince(started)
+                let alpha = try engine.decodePixels(cutout.png)
+                let mask = try engine.decodePixels(Array(try Data(contentsOf: set.appendingPathComponent("masks/\(name.dropLast(4)).png"))))
+                guard alpha.width == mask.width, alpha.height == mask.height else {
+                    throw CommandFailure("\(name): cutout is \(alpha.width)x\(alpha.height), mask \(mask.width)x\(mask.height)")
+                }
+                var intersection = 0, union = 0, error = 0
+                for index in 0..<(mask.width * mask.height) {
+                    let a = Int(alpha.data[index * alpha.bands + alpha.bands - 1]), m = Int(mask.data[index * mask.bands])
+                    if a >= 128 && m >= 128 { intersection += 1 }
+                    if a >= 128 || m >= 128 { union += 1 }
+                    error += abs(a - m)
+                }
+                // Studio names end with the backdrop kind: 00000000_001_white_sweep.jpg.
+                let parts = name.dropLast(4).split(separator: "_")
+                let kind = parts.count > 2 ? parts.dropFirst(2).joined(separator: "_") : "scene"
+                return Score(
+                    kind: kind, iou: Double(intersection) / Double(max(1, union)),
+                    mae: Double(error) / 255 / Double(mask.width * mask.height), seconds: seconds)
+            }
+        }
+
+        /// A 12-megapixel JPEG to a 1500x1500 white_bg JPEG, against `vips thumbnail` making a
+        /// 1500-pixel JPEG from the same file: both as whole processes, medians of `runs`.
+        func speed(bench: URL) throws {
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("pv-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let large = scratch.appendingPathComponent("12mp.jpg").path
+            let studio = bench.appendingPathComponent("cutout/studio/images/00000000_001_white_sweep.jpg").path
+            // 1200x1200 scaled to 4000x3000.
+            try run("vips", ["resize", studio, "\(large)[Q=92]", "3.3334", "--vscale", "2.5"])
+
+            let ours = try median(runs) {
+                try run(CommandLine.arguments[0], [
+                    "generate", large, "--style", "white_bg", "--dimensions", "1500x1500", "--format", "jpeg",
+                    "--out", scratch.appendingPathComponent("ours.jpg").path,
+                ])
+            }
+            // Children's peak resident set so far: only our generate runs have been waited for.
+            var usage = rusage()
+            getrusage(RUSAGE_CHILDREN.rawValue, &usage)
+            let peakMegabytes = Double(usage.ru_maxrss) / 1024
+            let thumbnail = try median(runs) {
+                try run("vips", ["thumbnail", large, scratch.appendingPathComponent("thumb.jpg").path + "[Q=90]", "1500"])
+            }
+            print(String(
+                format: "\n12 MP JPEG -> 1500x1500: white_bg %.3f s, vips thumbnail %.3f s, ratio %.2f (bar: at most 2.00); peak RSS of white_bg %.0f MB",
+                ours, thumbnail, ours / thumbnail, peakMegabytes))
+        }
+
+        func median(_ count: Int, _ body: () throws -> Void) throws -> Double {
+            var times: [Double] = []
+            for _ in 0..<max(1, count) {
+                let started = Date()
+                try body()
+                times.append(Date().timeIntervalSince(started))
+            }
+            return times.sorted()[times.count / 2]
+        }
+
+        func run(_ program: String, _ arguments: [String]) throws {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: program.contains("/") ? program : "/usr/bin/env")
+            process.arguments = program.contains("/") ? arguments : [program] + arguments
+            process.standardOutput = FileHandle.nullDevice
+            try process.run()
+            process.waitUntilExit()
+            guard process.terminationStatus == 0 else {
+                throw CommandFailure("\(program) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus))")
+            }
+        }
+    }
+}
