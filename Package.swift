@@ -103,7 +103,10 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(name: "EngineTests", dependencies: ["ProdVisualEngine"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "EngineTests", dependencies: ["ProdVisualEngine"],
+            // A tiny ONNX model made by scripts/make-test-saliency-model.py.
+            resources: [.copy("Resources")], swiftSettings: swiftSettings),
         .testTarget(
             name: "NetTests",
             dependencies: ["ProdVisualNet", .product(name: "Hummingbird", package: "hummingbird")],

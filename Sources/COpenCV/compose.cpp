@@ -9,14 +9,21 @@
 
 namespace {
 
-// He et al.'s guided filter: edges of `guide` steer how `source` is smoothed.
+// He and Sun's fast guided filter: edges of `guide` steer how `source` is smoothed. The linear
+// coefficients are smooth, so they are solved at 1/`step` scale and applied at full scale.
 cv::Mat guidedFilter(const cv::Mat &guide, const cv::Mat &source, int radius, double epsilon) {
-    const cv::Size window(2 * radius + 1, 2 * radius + 1);
+    const int step = std::max(1, radius / 2);
+    const cv::Size small(std::max(1, guide.cols / step), std::max(1, guide.rows / step));
+    cv::Mat guideSmall, sourceSmall;
+    cv::resize(guide, guideSmall, small, 0, 0, cv::INTER_AREA);
+    cv::resize(source, sourceSmall, small, 0, 0, cv::INTER_AREA);
+    const int r = std::max(1, radius / step);
+    const cv::Size window(2 * r + 1, 2 * r + 1);
     cv::Mat meanI, meanP, corrI, corrIP;
-    cv::boxFilter(guide, meanI, CV_32F, window);
-    cv::boxFilter(source, meanP, CV_32F, window);
-    cv::boxFilter(guide.mul(guide), corrI, CV_32F, window);
-    cv::boxFilter(guide.mul(source), corrIP, CV_32F, window);
+    cv::boxFilter(guideSmall, meanI, CV_32F, window);
+    cv::boxFilter(sourceSmall, meanP, CV_32F, window);
+    cv::boxFilter(guideSmall.mul(guideSmall), corrI, CV_32F, window);
+    cv::boxFilter(guideSmall.mul(sourceSmall), corrIP, CV_32F, window);
     cv::Mat varI = corrI - meanI.mul(meanI);
     cv::Mat covIP = corrIP - meanI.mul(meanP);
     cv::Mat a = covIP / (varI + epsilon);
@@ -24,6 +31,8 @@ cv::Mat guidedFilter(const cv::Mat &guide, const cv::Mat &source, int radius, do
     cv::Mat meanA, meanB;
     cv::boxFilter(a, meanA, CV_32F, window);
     cv::boxFilter(b, meanB, CV_32F, window);
+    cv::resize(meanA, meanA, guide.size(), 0, 0, cv::INTER_LINEAR);
+    cv::resize(meanB, meanB, guide.size(), 0, 0, cv::INTER_LINEAR);
     return meanA.mul(guide) + meanB;
 }
 

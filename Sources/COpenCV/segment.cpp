@@ -215,6 +215,29 @@ cv::Mat fillSmallHoles(const cv::Mat &binary, int maxArea) {
     return out;
 }
 
+// Opening, the major components and filled pinholes: the same finish for every seed.
+cv::Mat cleanUp(const cv::Mat &product, double componentShare, double holeShare) {
+    cv::Mat out;
+    cv::morphologyEx(product, out, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+    out = keepMajorComponents(out, componentShare);
+    return fillSmallHoles(out, std::max(4, int(holeShare * out.cols * out.rows)));
+}
+
+void describeBox(const cv::Mat &product, pv_cutout_report &report) {
+    const cv::Rect found = cv::boundingRect(product);
+    report.box_x = found.x;
+    report.box_y = found.y;
+    report.box_width = found.width;
+    report.box_height = found.height;
+}
+
+// Seeded k-means inside GrabCut: the same photo cuts out the same way every time.
+void grabCutReproducibly(const cv::Mat &image, cv::Mat &labels, const cv::Rect &rect, int iterations, int mode) {
+    cv::Mat bgdModel, fgdModel;
+    cv::theRNG().state = 0x9E3779B97F4A7C15ULL;
+    cv::grabCut(image, labels, rect, bgdModel, fgdModel, iterations, mode);
+}
+
 int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     const int w = rgb.cols, h = rgb.rows;
     cv::Mat smooth, floating, lab;
@@ -358,26 +381,15 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     const int definiteForeground = cv::countNonZero(roiLabels == cv::GC_FGD) + cv::countNonZero(roiLabels == cv::GC_PR_FGD);
     const int definiteBackground = cv::countNonZero(roiLabels == cv::GC_BGD) + cv::countNonZero(roiLabels == cv::GC_PR_BGD);
     if (definiteForeground > 64 && definiteBackground > 64) {
-        cv::Mat bgdModel, fgdModel;
-        // GrabCut seeds its colour models with k-means on OpenCV's per-thread generator: a fixed
-        // seed makes the same photo cut out the same way every time.
-        cv::theRNG().state = 0x9E3779B97F4A7C15ULL;
-        cv::grabCut(rgb(box), roiLabels, cv::Rect(), bgdModel, fgdModel, 4, cv::GC_INIT_WITH_MASK);
+        grabCutReproducibly(rgb(box), roiLabels, cv::Rect(), 4, cv::GC_INIT_WITH_MASK);
     }
     cv::Mat product = cv::Mat::zeros(h, w, CV_8U);
     product(box).setTo(255, (roiLabels == cv::GC_FGD) | (roiLabels == cv::GC_PR_FGD));
 
-    cv::morphologyEx(product, product, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
-    product = keepMajorComponents(product, 0.05);
-    product = fillSmallHoles(product, std::max(4, int(0.0008 * w * h)));
+    product = cleanUp(product, 0.05, 0.0008);
     if (cv::countNonZero(product) < 0.002 * w * h) return PV_CV_NO_SUBJECT;
     mask = product;
-
-    const cv::Rect found = cv::boundingRect(product);
-    report.box_x = found.x;
-    report.box_y = found.y;
-    report.box_width = found.width;
-    report.box_height = found.height;
+    describeBox(product, report);
     report.background_noise = model.noise;
     report.uniform_background = model.noise < 4.0 && model.inlierShare > 0.9;
     report.shadow_strength = std::min(1.0, darkestShadow);
@@ -404,20 +416,12 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
 int segmentByFraming(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     const int w = rgb.cols, h = rgb.rows;
     const cv::Rect framing(int(0.06 * w), int(0.06 * h), int(0.88 * w), int(0.88 * h));
-    cv::Mat labels, bgdModel, fgdModel;
-    cv::theRNG().state = 0x9E3779B97F4A7C15ULL;
-    cv::grabCut(rgb, labels, framing, bgdModel, fgdModel, 5, cv::GC_INIT_WITH_RECT);
-    cv::Mat product = (labels == cv::GC_FGD) | (labels == cv::GC_PR_FGD);
-    cv::morphologyEx(product, product, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
-    product = keepMajorComponents(product, 0.2);
-    product = fillSmallHoles(product, std::max(4, int(0.002 * w * h)));
+    cv::Mat labels;
+    grabCutReproducibly(rgb, labels, framing, 5, cv::GC_INIT_WITH_RECT);
+    cv::Mat product = cleanUp((labels == cv::GC_FGD) | (labels == cv::GC_PR_FGD), 0.2, 0.002);
     if (cv::countNonZero(product) < 0.002 * w * h) return PV_CV_NO_SUBJECT;
     mask = product;
-    const cv::Rect found = cv::boundingRect(product);
-    report.box_x = found.x;
-    report.box_y = found.y;
-    report.box_width = found.width;
-    report.box_height = found.height;
+    describeBox(product, report);
     return PV_CV_OK;
 }
 
@@ -448,6 +452,35 @@ extern "C" int pv_cv_segment(const uint8_t *rgb, int width, int height, size_t s
         if (status != PV_CV_OK) return status;
         cv::Mat out(height, width, CV_8U, mask);
         result.copyTo(out);
+        return PV_CV_OK;
+    } catch (...) {
+        return PV_CV_FAILED;
+    }
+}
+
+extern "C" int pv_cv_segment_with_prior(const uint8_t *rgb, int width, int height, size_t stride,
+                                        const uint8_t *saliency, uint8_t *mask, pv_cutout_report *report) {
+    if (!rgb || !saliency || !mask || !report || width < 8 || height < 8) return PV_CV_INVALID_ARGUMENT;
+    try {
+        const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
+        const cv::Mat prior(height, width, CV_8U, const_cast<uint8_t *>(saliency));
+        *report = pv_cutout_report{};
+        cv::Mat labels(height, width, CV_8U, cv::Scalar(cv::GC_PR_BGD));
+        labels.setTo(cv::GC_PR_FGD, prior >= 128);
+        cv::Mat sure;
+        cv::erode(prior >= 230, sure, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+        labels.setTo(cv::GC_FGD, sure);
+        labels.setTo(cv::GC_BGD, prior < 25);
+        const int foreground = cv::countNonZero(prior >= 128);
+        if (foreground < 0.002 * width * height) return PV_CV_NO_SUBJECT;
+        if (foreground < width * height) grabCutReproducibly(image, labels, cv::Rect(), 4, cv::GC_INIT_WITH_MASK);
+        cv::Mat product = cleanUp((labels == cv::GC_FGD) | (labels == cv::GC_PR_FGD), 0.05, 0.0008);
+        if (cv::countNonZero(product) < 0.002 * width * height) return PV_CV_NO_SUBJECT;
+        describeBox(product, *report);
+        // A decisive map (mostly near 0 or 1) is one the model is sure of.
+        report->confidence = double(cv::countNonZero((prior < 25) | (prior > 230))) / double(width * height);
+        cv::Mat out(height, width, CV_8U, mask);
+        product.copyTo(out);
         return PV_CV_OK;
     } catch (...) {
         return PV_CV_FAILED;

@@ -7,6 +7,8 @@ import COpenCV
 /// → segment → decode at the output's scale → refine the edge → compose → encode.
 public final class ImageEngine: Sendable {
     let limits: DecodeLimits
+    /// The optional learned prior; nil runs the classical backdrop model alone.
+    let segmentationModel: Vision.SaliencyModel?
 
     /// Long side of the image the segmentation works on: large enough for thin straps,
     /// small enough for GrabCut to take a fraction of a second.
@@ -14,9 +16,12 @@ public final class ImageEngine: Sendable {
     /// The cutout command never decodes larger than this.
     static let cutoutSide = 4096
 
-    public init(limits: DecodeLimits = .default) throws {
+    /// - Parameter segmentationModel: path of an ONNX salient-object model (U²-Net style:
+    ///   1x3x320x320 RGB in, ImageNet-normalised; a saliency map out) to seed the cutout with.
+    public init(limits: DecodeLimits = .default, segmentationModel: String? = nil) throws {
         try Vips.start()
         self.limits = limits
+        self.segmentationModel = try segmentationModel.map { path throws(ImagingError) in try Vision.SaliencyModel(path: path) }
     }
 
     public func imageInfo(source: [UInt8]) throws(ImagingError) -> (format: ImageFormat, width: Int, height: Int) {
@@ -134,7 +139,7 @@ public final class ImageEngine: Sendable {
         // Below this the mask is more likely fragments than the product (a close-up that fills
         // the frame, a cluttered scene): keeping the whole photo is the honest answer.
         let minimumConfidence = 0.1
-        guard let found = try Vision.segment(work), found.report.confidence >= minimumConfidence else {
+        guard let found = try Vision.segment(work, model: segmentationModel), found.report.confidence >= minimumConfidence else {
             let mask = [UInt8](repeating: 255, count: work.width * work.height)
             return Segmentation(
                 work: work, mask: mask, box: PixelRect(x: 0, y: 0, width: work.width, height: work.height),
@@ -164,8 +169,12 @@ public final class ImageEngine: Sendable {
         let boxInSource = (width: Double(box.width) / workScale, height: Double(box.height) / workScale)
         let fitScale = min(target.width / boxInSource.width, target.height / boxInSource.height)
 
-        // Decode only as large as the output needs (shrink-on-load); upscaling happens last.
-        let decodeScale = min(1, fitScale)
+        // Decode only as large as the output needs. JPEG and WebP shrink on load by powers of two
+        // at a fraction of a full decode's cost: take such a scale when it loses at most 15% of
+        // the resolution needed, and let the final lanczos resize make up the rest.
+        let needed = min(1, fitScale)
+        let shrinkOnLoad = [1.0, 0.5, 0.25, 0.125].last { $0 >= needed * 0.85 } ?? 1
+        let decodeScale = min(needed, shrinkOnLoad)
         let detailed = try Vips.decode(
             source, fittingIn: max(1, Int((Double(header.width) * decodeScale).rounded(.up))),
             max(1, Int((Double(header.height) * decodeScale).rounded(.up))))

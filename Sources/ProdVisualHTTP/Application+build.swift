@@ -31,7 +31,9 @@ public struct AppServices: Sendable {
         let httpClient = SafeFetcher.makeHTTPClient(policy: policy)
         let fetcher = SafeFetcher(httpClient: httpClient, policy: policy)
         let generations = GenerationService(
-            store: store, engine: try ImageEngine(limits: DecodeLimits(maxPixels: configuration.maxSourcePixels)),
+            store: store,
+            engine: try ImageEngine(
+                limits: DecodeLimits(maxPixels: configuration.maxSourcePixels), segmentationModel: configuration.segmentationModel),
             pool: pool, fetcher: fetcher, outputs: outputs, outputLifetime: configuration.outputLifetime,
             maxSourceBytes: configuration.maxSourceBytes, clock: clock, logger: logger)
         return AppServices(

@@ -20,6 +20,8 @@ public struct ServerConfiguration: Sendable {
     public var maxSourceBytes = 10 * 1024 * 1024
     public var maxSourcePixels = 40_000_000
     public var sweepInterval: Duration = .seconds(300)
+    /// An ONNX salient-object model to seed the cutout with (see README); none by default.
+    public var segmentationModel: String?
 
     public init() {}
 

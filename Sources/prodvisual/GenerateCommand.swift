@@ -16,6 +16,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Background hex colour or 'transparent'.") var background: String?
     @Option(help: "JPEG/WebP quality 1-100.") var quality: Int?
     @Option(help: "Output file.") var out: String
+    @OptionGroup var model: SegmentationModelOption
 
     func run() async throws {
         let bytes: [UInt8]
@@ -30,7 +31,7 @@ struct GenerateCommand: AsyncParsableCommand {
         do {
             let plan = try GenerationPlan(validating: request)
             let started = Date()
-            let rendered = try ImageEngine().render(source: bytes, spec: plan.renderSpec(watermark: nil))
+            let rendered = try ImageEngine(segmentationModel: model.resolved).render(source: bytes, spec: plan.renderSpec(watermark: nil))
             try Data(rendered.bytes).write(to: URL(fileURLWithPath: out))
             let millis = Int(Date().timeIntervalSince(started) * 1000)
             print("\(out): \(rendered.width)x\(rendered.height) \(rendered.format.rawValue), \(rendered.bytes.count) bytes in \(millis) ms")

@@ -14,6 +14,14 @@ struct DataDirectoryOption: ParsableArguments {
     var path: String?
 }
 
+/// The optional learned prior for the cutout, shared by every command that cuts out.
+struct SegmentationModelOption: ParsableArguments {
+    @Option(name: .customLong("segmentation-model"), help: "ONNX salient-object model (U²-Net style) to seed the cutout. Env: PRODVISUAL_SEGMENTATION_MODEL.")
+    var path: String?
+
+    var resolved: String? { path ?? environment.string(forKey: "prodvisual.segmentation.model") }
+}
+
 /// A failure while running a command (not a usage mistake): printed as "Error: …", exit 1.
 struct CommandFailure: Error, CustomStringConvertible {
     let description: String

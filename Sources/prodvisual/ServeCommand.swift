@@ -25,6 +25,7 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("rate-limit-per-minute"), help: "Requests per minute per key. Env: PRODVISUAL_RATE_LIMIT_PER_MINUTE.") var perMinute: Int?
     @Option(name: .customLong("rate-limit-per-day"), help: "Requests per day per key. Env: PRODVISUAL_RATE_LIMIT_PER_DAY.") var perDay: Int?
     @Option(help: "Concurrent renders. Env: PRODVISUAL_WORKERS.") var workers: Int?
+    @OptionGroup var model: SegmentationModelOption
 
     func run() async throws {
         var logger = Logger(label: "prodvisual")
@@ -40,6 +41,7 @@ struct ServeCommand: AsyncParsableCommand {
             perMinute: perMinute ?? environment.int(forKey: "prodvisual.rate.limit.per.minute", default: configuration.rateLimits.perMinute),
             perDay: perDay ?? environment.int(forKey: "prodvisual.rate.limit.per.day", default: configuration.rateLimits.perDay))
         configuration.workers = workers ?? environment.int(forKey: "prodvisual.workers", default: configuration.workers)
+        configuration.segmentationModel = model.resolved
 
         let services = try AppServices.open(configuration, logger: logger)
         if let first = try await services.accounts.bootstrapIfEmpty(credits: configuration.initialCredits) {

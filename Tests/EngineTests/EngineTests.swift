@@ -207,3 +207,42 @@ import Testing
         #expect(RGBColor(r: 10, g: 11, b: 255).hex == "#0a0bff")
     }
 }
+
+@Suite struct SegmentationModelTests {
+    /// Red and blue squares on green: the backdrop model keeps both; the test model's saliency
+    /// (red minus green) keeps only the red one, which proves the model really drives the cutout.
+    func scene() -> Synthetic {
+        var image = Synthetic(width: 240, height: 160) { x, y in (40, 150 + Double((x + y) % 3), 60) }
+        image.paint((220, 30, 30)) { x, y in (30..<100).contains(x) && (40..<120).contains(y) }
+        image.paint((30, 40, 200)) { x, y in (140..<210).contains(x) && (40..<120).contains(y) }
+        return image
+    }
+
+    var modelPath: String {
+        get throws { try #require(Bundle.module.url(forResource: "Resources/red-saliency", withExtension: "onnx")).path }
+    }
+
+    @Test func theModelSeedsTheCutout() throws {
+        let source = try scene().encoded()
+        let classical = try ImageEngine().decodePixels(try ImageEngine().cutout(source: source).png)
+        #expect(classical.alpha(x: 65, y: 80) == 255 && classical.alpha(x: 175, y: 80) == 255)
+
+        let guided = try ImageEngine(segmentationModel: try modelPath)
+        let pixels = try guided.decodePixels(try guided.cutout(source: source).png)
+        #expect(pixels.alpha(x: 65, y: 80) == 255, "the salient red square is the product")
+        #expect(pixels.alpha(x: 175, y: 80) == 0, "the blue square is not salient to this model")
+        #expect(pixels.alpha(x: 5, y: 5) == 0)
+    }
+
+    @Test func aMissingOrBrokenModelIsAClearError() throws {
+        #expect(throws: ImagingError.self) { try ImageEngine(segmentationModel: "/nonexistent/model.onnx") }
+        let garbage = FileManager.default.temporaryDirectory.appendingPathComponent("pv-not-a-model-\(UUID()).onnx")
+        try Data("not onnx".utf8).write(to: garbage)
+        #expect {
+            try ImageEngine(segmentationModel: garbage.path)
+        } throws: { error in
+            guard case ImagingError.processingFailed(let message) = error else { return false }
+            return message.contains("segmentation model")
+        }
+    }
+}

@@ -46,6 +46,27 @@ int pv_cv_refine(const uint8_t *rgb, int width, int height, size_t stride,
                  const uint8_t *coarse, int coarse_width, int coarse_height,
                  double cx, double cy, double cw, double ch, uint8_t *rgba);
 
+/* A user-supplied salient-object model (U^2-Net style: 1x3x320x320 RGB in, a saliency map out). */
+typedef struct pv_saliency_model pv_saliency_model;
+
+/* Loads an ONNX model through OpenCV's DNN module; NULL on failure, with the reason in `error`. */
+pv_saliency_model *pv_cv_saliency_load(const char *path, char *error, size_t error_size);
+void pv_cv_saliency_free(pv_saliency_model *model);
+
+/*
+ * Runs the model on an RGB image and writes width*height bytes of saliency (0..255, min-max
+ * normalised as U^2-Net's reference code does). Safe to call from several threads at once.
+ */
+int pv_cv_saliency_run(pv_saliency_model *model, const uint8_t *rgb, int width, int height, size_t stride,
+                       uint8_t *saliency);
+
+/*
+ * Like pv_cv_segment, but seeded from a saliency map (width*height bytes) instead of the border's
+ * background model: the same GrabCut and clean-up follow.
+ */
+int pv_cv_segment_with_prior(const uint8_t *rgb, int width, int height, size_t stride,
+                             const uint8_t *saliency, uint8_t *mask, pv_cutout_report *report);
+
 /* Resizes straight-alpha RGBA with premultiplication, so edges keep no dark fringe. */
 int pv_cv_resize_rgba(const uint8_t *rgba, int width, int height,
                       uint8_t *out, int out_width, int out_height);
