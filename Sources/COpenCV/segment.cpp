@@ -351,9 +351,18 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     cv::Mat gapLike = inside & (distance < std::max(4.0, 2.0 * model.noise));
     cv::Mat gapLabels, gapStats, gapCentroids;
     const int gapCount = cv::connectedComponentsWithStats(gapLike, gapLabels, gapStats, gapCentroids, 8, CV_32S);
+    // A see-through gap is a blob; white print on the product (letters, a logo) is made of thin
+    // strokes, so a gap must hold a disc whose radius grows with the object's size.
+    const double gapRadius = std::max(4.0, 0.025 * std::sqrt(objectArea));
+    cv::Mat thickness;
+    cv::distanceTransform(gapLike, thickness, cv::DIST_L2, 3);
     cv::Mat gaps = cv::Mat::zeros(h, w, CV_8U);
     for (int i = 1; i < gapCount; ++i) {
-        if (gapStats.at<int>(i, cv::CC_STAT_AREA) < 0.3 * objectArea) gaps.setTo(255, gapLabels == i);
+        if (gapStats.at<int>(i, cv::CC_STAT_AREA) >= 0.3 * objectArea) continue;
+        const cv::Mat component = gapLabels == i;
+        double thickest = 0;
+        cv::minMaxLoc(thickness, nullptr, &thickest, nullptr, nullptr, component);
+        if (thickest >= gapRadius) gaps.setTo(255, component);
     }
     cv::Mat interior = inside & (gaps == 0);
 
@@ -362,7 +371,9 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     // Sure product: far from the backdrop's colour, or well inside a closed outline; GrabCut's
     // colour models cannot tell white from white, the outline can.
     cv::Mat sure;
-    cv::erode(((distance > strong) & seed) | interior, sure, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+    // Small islands inside clearly distinct product (a white logo on a dark patch) are print.
+    const cv::Mat distinct = fillSmallHoles((distance > strong) & seed, int(0.003 * w * h));
+    cv::erode(distinct | interior, sure, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
     labels.setTo(cv::GC_FGD, sure);
     cv::Mat borderBand = cv::Mat::zeros(h, w, CV_8U);
     borderBand.setTo(255);

@@ -85,6 +85,20 @@ import Testing
         #expect(result.iou > 0.93, "IoU \(result.iou)")
     }
 
+    @Test func whitePrintOnTheProductStaysOpaque() throws {
+        // A grey bag with a black strap carrying white letters and a white logo, on white.
+        var image = Synthetic(width: 320, height: 240) { _, _ in (250, 250, 250) }
+        image.paint((120, 120, 124)) { x, y in (60..<260).contains(x) && (50..<200).contains(y) }
+        image.paint((20, 20, 22)) { x, y in (140..<180).contains(x) && (50..<200).contains(y) }
+        let letters = [(150, 70), (150, 100), (150, 130), (150, 160)]
+        image.paint((250, 250, 250)) { x, y in letters.contains { (x - $0.0) >= 0 && (x - $0.0) < 20 && (y - $0.1) >= 0 && (y - $0.1) < 6 } }
+        image.paint((250, 250, 250)) { x, y in hypot(Double(x - 230), Double(y - 170)) < 9 }
+        let pixels = try engine.decodePixels(try engine.cutout(source: try image.encoded()).png)
+        for (x, y) in letters { #expect(pixels.alpha(x: x + 10, y: y + 3) == 255, "letter at \(x),\(y) was cut out") }
+        #expect(pixels.alpha(x: 230, y: 170) == 255, "the logo was cut out")
+        #expect(pixels.alpha(x: 20, y: 20) == 0)
+    }
+
     @Test func existingAlphaIsKept() throws {
         var rgba = [UInt8]()
         for y in 0..<100 {
