@@ -147,7 +147,7 @@ extern "C" int pv_cv_resize_rgba(const uint8_t *rgba, int width, int height,
         cv::Mat premultiplied, resized;
         cv::merge(channels, premultiplied);
         const bool shrinking = out_width < width;
-        cv::resize(premultiplied, resized, cv::Size(out_width, out_height), 0, 0, shrinking ? cv::INTER_AREA : cv::INTER_LANCZOS4);
+        cv::resize(premultiplied, resized, cv::Size(out_width, out_height), 0, 0, shrinking ? cv::INTER_AREA : cv::INTER_CUBIC);
         cv::split(resized, channels);
         channels[3] = cv::min(cv::max(channels[3], 0.0), 1.0);
         for (int c = 0; c < 3; ++c) {
