@@ -274,18 +274,35 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
 
     // Colour distance from the model. A shadow darkens the background without changing its
     // hue, so lightness lost at unchanged chroma counts for little.
+    // Shadows scale all three channels alike, so they keep r/(r+g+b) and g/(r+g+b), even where
+    // they shrink CIELAB chroma (a shadow on orange wood).
+    cv::Mat backgroundRGB;
+    cv::cvtColor(background, backgroundRGB, cv::COLOR_Lab2RGB);
     cv::Mat distance(h, w, CV_32F), shadowLike(h, w, CV_8U);
     cv::Mat lightness;
     cv::extractChannel(lab, lightness, 0);
-    cv::Mat localMean, localSquare, texture;
+    cv::Mat localMean, localSquare, deviation, curvature, texture;
     cv::blur(lightness, localMean, cv::Size(7, 7));
     cv::blur(lightness.mul(lightness), localSquare, cv::Size(7, 7));
-    cv::sqrt(cv::max(localSquare - localMean.mul(localMean), 0), texture);
-    const float textureLimit = float(std::max(1.5, 2.5 * model.noise));
+    cv::sqrt(cv::max(localSquare - localMean.mul(localMean), 0), deviation);
+    cv::Laplacian(lightness, curvature, CV_32F);
+    cv::blur(cv::abs(curvature), curvature, cv::Size(5, 5));
+    texture = cv::min(deviation, 1.5 * curvature);
+    // A shadow on wood or fabric carries the backdrop's grain: smooth means no rougher than
+    // the backdrop itself, as measured on the border.
+    std::vector<double> borderRoughness;
+    for (int y = 0; y < h; y += 2) {
+        for (int x = 0; x < w; x += 2) {
+            if (x < band || y < band || x >= w - band || y >= h - band) borderRoughness.push_back(texture.at<float>(y, x));
+        }
+    }
+    const float textureLimit = float(std::max({1.5, 2.5 * model.noise, 1.5 * median(borderRoughness)}));
     double darkestShadow = 0;
     for (int y = 0; y < h; ++y) {
         const auto *pixel = lab.ptr<cv::Vec3f>(y);
         const auto *expected = background.ptr<cv::Vec3f>(y);
+        const auto *colour = floating.ptr<cv::Vec3f>(y);
+        const auto *expectedColour = backgroundRGB.ptr<cv::Vec3f>(y);
         const float *tex = texture.ptr<float>(y);
         float *out = distance.ptr<float>(y);
         uchar *shadow = shadowLike.ptr<uchar>(y);
@@ -298,7 +315,12 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
             // on a mid or dark backdrop brightens it; both are smooth.
             const bool darker = dl < 0 && ratio > 0.45f;
             const bool lightPool = dl > 0 && ratio < 2.2f && expected[x][0] < 60;
-            const bool shadow_ = (darker || lightPool) && chroma < std::max(5.0f, 0.25f * std::abs(dl) + 3.0f) && tex[x] < textureLimit;
+            const float sum = colour[x][0] + colour[x][1] + colour[x][2] + 1e-3f;
+            const float expectedSum = expectedColour[x][0] + expectedColour[x][1] + expectedColour[x][2] + 1e-3f;
+            const float hueShift = std::abs(colour[x][0] / sum - expectedColour[x][0] / expectedSum)
+                + std::abs(colour[x][1] / sum - expectedColour[x][1] / expectedSum);
+            const bool sameHue = chroma < std::max(5.0f, 0.25f * std::abs(dl) + 3.0f) || hueShift < 0.025f;
+            const bool shadow_ = (darker || lightPool) && sameHue && tex[x] < textureLimit;
             shadow[x] = shadow_ ? 255 : 0;
             if (shadow_ && darker) darkestShadow = std::max(darkestShadow, double(1 - ratio));
             const float lightnessWeight = shadow_ ? 0.15f : 1.0f;

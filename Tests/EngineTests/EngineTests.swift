@@ -85,6 +85,33 @@ import Testing
         #expect(result.iou > 0.93, "IoU \(result.iou)")
     }
 
+    @Test func castShadowIsBackground() throws {
+        var image = Synthetic(width: 260, height: 200) { _, _ in (236, 236, 234) }
+        image.paint((30, 110, 60)) { x, y in (90..<160).contains(x) && (50..<120).contains(y) }
+        image.shadow(centre: (150, 128), radius: (70, 30), depth: 0.35)
+        let cutout = try engine.cutout(source: try image.encoded())
+        let pixels = try engine.decodePixels(cutout.png)
+        #expect(pixels.alpha(x: 180, y: 130) < 50, "shadow beside the square must not be product")
+        #expect(pixels.alpha(x: 125, y: 85) == 255)
+        let result = score(pixels, against: image.truth)
+        #expect(result.iou > 0.93, "IoU \(result.iou)")
+        // Measured, and kept for styles that draw a shadow of their own.
+        #expect(cutout.report.shadowStrength > 0.2)
+    }
+
+    @Test func shadowOnASaturatedTableIsBackground() throws {
+        // Orange wood-like stripes; a shadow scales all channels, shrinking CIELAB chroma.
+        var image = Synthetic(width: 260, height: 200) { x, y in
+            let grain = Double((x * 3 + y / 4) % 9) - 4
+            return (196 + grain, 120 + grain * 0.6, 60 + grain * 0.3)
+        }
+        image.paint((210, 210, 214)) { x, y in (90..<160).contains(x) && (50..<120).contains(y) }
+        image.shadow(centre: (140, 128), radius: (80, 26), depth: 0.4)
+        let pixels = try engine.decodePixels(try engine.cutout(source: try image.encoded()).png)
+        #expect(pixels.alpha(x: 140, y: 135) < 50, "the shadow on the table must not be product")
+        #expect(pixels.alpha(x: 125, y: 85) == 255)
+    }
+
     @Test func whitePrintOnTheProductStaysOpaque() throws {
         // A grey bag with a black strap carrying white letters and a white logo, on white.
         var image = Synthetic(width: 320, height: 240) { _, _ in (250, 250, 250) }
@@ -113,18 +140,24 @@ import Testing
         #expect(cutout.report.boundingBox == PixelRect(x: 25, y: 30, width: 50, height: 40))
     }
 
-    /// The kinds of studio backdrop this cutout already handles, from the shared bench.
+    /// Studio photos from the shared bench, every backdrop kind, each with its own bar: the issue's
+    /// floor (IoU 0.90) for the hardest ones (two-tone tabletops, spotlit dark sets, a white mouse
+    /// on light grey), and a stricter one for those that were always clean.
     @Test(arguments: [
-        "00000002_003_paper", "00000000_001_white_sweep", "00000004_005_textured",
-        "00000009_013_white_sweep", "00000012_015_paper", "00000014_017_textured",
+        ("00000002_003_paper", 0.95, 0.01), ("00000000_001_white_sweep", 0.95, 0.01),
+        ("00000004_005_textured", 0.95, 0.01), ("00000009_013_white_sweep", 0.95, 0.01),
+        ("00000012_015_paper", 0.95, 0.01), ("00000014_017_textured", 0.95, 0.01),
+        ("00000019_024_tabletop", 0.90, 0.02), ("00000015_018_tabletop", 0.90, 0.02),
+        ("00000004_004_dark", 0.90, 0.02), ("00000018_022_dark", 0.90, 0.02),
+        ("00000021_026_grey_studio", 0.90, 0.02), ("00000005_007_white_sweep", 0.90, 0.02),
     ])
-    func studioBenchStaysAboveItsBar(_ name: String) throws {
+    func studioBenchStaysAboveItsBar(_ name: String, minimumIoU: Double, maximumMAE: Double) throws {
         let cutout = try engine.cutout(source: try Bench.bytes("cutout/studio/images/\(name).jpg"))
         let mask = try engine.decodePixels(try Bench.bytes("cutout/studio/masks/\(name).png"))
         let truth = stride(from: 0, to: mask.data.count, by: mask.bands).map { mask.data[$0] }
         let result = score(try engine.decodePixels(cutout.png), against: truth)
-        #expect(result.iou > 0.95, "\(name): IoU \(result.iou)")
-        #expect(result.mae < 0.01, "\(name): MAE \(result.mae)")
+        #expect(result.iou > minimumIoU, "\(name): IoU \(result.iou)")
+        #expect(result.mae < maximumMAE, "\(name): MAE \(result.mae)")
     }
 }
 

@@ -43,6 +43,19 @@ struct Synthetic {
         }
     }
 
+    /// Darkens the backdrop like a soft cast shadow: strongest at `centre`, fading over `radius`.
+    mutating func shadow(centre: (Double, Double), radius: (Double, Double), depth: Double) {
+        for y in 0..<height {
+            for x in 0..<width where truth[y * width + x] == 0 {
+                let dx = (Double(x) - centre.0) / radius.0, dy = (Double(y) - centre.1) / radius.1
+                let reach = max(0, 1 - (dx * dx + dy * dy))
+                let factor = 1 - depth * reach * reach
+                let c = get(x, y)
+                set(x, y, (c.0 * factor, c.1 * factor, c.2 * factor))
+            }
+        }
+    }
+
     func encoded(_ format: ImageFormat = .png) throws -> [UInt8] {
         try Vips.encode(Raster(width: width, height: height, bands: 3, pixels: pixels), as: format, quality: 95)
     }
