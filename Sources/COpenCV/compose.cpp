@@ -85,12 +85,13 @@ extern "C" int pv_cv_refine(const uint8_t *rgb, int width, int height, size_t st
         refined = cv::min(cv::max(refined, 0.0), 1.0);
         // Outside the band the coarse answer stands; inside, contrast is restored so the edge
         // is soft over a pixel or two rather than smeared.
-        cv::Mat band;
-        cv::Mat eroded, dilated;
-        const cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * radius + 1, 2 * radius + 1));
-        cv::erode(alpha > 0.5, eroded, kernel);
-        cv::dilate(alpha > 0.5, dilated, kernel);
-        band = dilated & ~eroded;
+        // The band: within `radius` of the edge on either side (distance transforms are linear in
+        // the pixel count, where a large elliptical erosion is not).
+        const cv::Mat inside = alpha > 0.5;
+        cv::Mat toOutside, toInside;
+        cv::distanceTransform(inside, toOutside, cv::DIST_L2, 3);
+        cv::distanceTransform(~inside, toInside, cv::DIST_L2, 3);
+        const cv::Mat band = (toOutside <= radius) & (toInside <= radius);
         cv::Mat sharpened = cv::min(cv::max((refined - 0.5) * 1.6 + 0.5, 0.0), 1.0);
         cv::Mat hard;
         cv::Mat(alpha > 0.5).convertTo(hard, CV_32F, 1.0 / 255);
@@ -128,6 +129,18 @@ extern "C" int pv_cv_refine(const uint8_t *rgb, int width, int height, size_t st
                 pixel[x][3] = cv::saturate_cast<uchar>(a[x] * 255.0f);
             }
         }
+        return PV_CV_OK;
+    } catch (...) {
+        return PV_CV_FAILED;
+    }
+}
+
+extern "C" int pv_cv_resize_rgb(const uint8_t *rgb, int width, int height, uint8_t *out, int out_width, int out_height) {
+    if (!rgb || !out || width < 1 || height < 1 || out_width < 1 || out_height < 1) return PV_CV_INVALID_ARGUMENT;
+    try {
+        const cv::Mat source(height, width, CV_8UC3, const_cast<uint8_t *>(rgb));
+        cv::Mat destination(out_height, out_width, CV_8UC3, out);
+        cv::resize(source, destination, destination.size(), 0, 0, out_width < width ? cv::INTER_AREA : cv::INTER_CUBIC);
         return PV_CV_OK;
     } catch (...) {
         return PV_CV_FAILED;

@@ -187,20 +187,21 @@ public final class ImageEngine: Sendable {
         let right = min(detailed.width, Int(((Double(box.x + box.width) + margin) * ratio).rounded(.up)))
         let bottom = min(detailed.height, Int(((Double(box.y + box.height) + margin) * ratio).rounded(.up)))
         let crop = detailed.cropped(x: left, y: top, width: right - left, height: bottom - top)
+        let outScale = fitScale / (Double(detailed.width) / Double(header.width))
+        let outWidth = max(1, Int((Double(crop.width) * outScale).rounded()))
+        let outHeight = max(1, Int((Double(crop.height) * outScale).rounded()))
 
-        let layer: Raster
+        let scaled: Raster
         if segmentation.hadAlpha {
-            layer = crop
+            scaled = try Vision.resize(crop, width: outWidth, height: outHeight)
         } else {
-            layer = try Vision.refine(
-                crop, coarse: segmentation.mask, coarseWidth: work.width, coarseHeight: work.height,
+            // Refine at output scale: the colour crop is resized in 8 bits first, so the soft edge
+            // is computed once, at the size it will be seen.
+            scaled = try Vision.refine(
+                try Vision.resizeColour(crop, width: outWidth, height: outHeight),
+                coarse: segmentation.mask, coarseWidth: work.width, coarseHeight: work.height,
                 region: (Double(left) / ratio, Double(top) / ratio, Double(crop.width) / ratio, Double(crop.height) / ratio))
         }
-
-        let outScale = fitScale / (Double(detailed.width) / Double(header.width))
-        let scaled = try Vision.resize(
-            layer, width: max(1, Int((Double(layer.width) * outScale).rounded())),
-            height: max(1, Int((Double(layer.height) * outScale).rounded())))
         let toOutput = ratio * outScale
         let placed = PixelRect(
             x: Int(((Double(box.x) * ratio - Double(left)) * outScale).rounded()),

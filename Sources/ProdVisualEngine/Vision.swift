@@ -79,6 +79,20 @@ enum Vision {
         return Raster(width: rgb.width, height: rgb.height, bands: 4, pixels: out)
     }
 
+    /// Resizes the colour bands of a photo (no alpha): area averaging down, cubic up.
+    static func resizeColour(_ image: Raster, width: Int, height: Int) throws(ImagingError) -> Raster {
+        let rgb = image.rgb
+        guard rgb.width != width || rgb.height != height else { return rgb }
+        var out = [UInt8](repeating: 0, count: width * height * 3)
+        let status = rgb.pixels.withUnsafeBufferPointer { source in
+            out.withUnsafeMutableBufferPointer {
+                pv_cv_resize_rgb(source.baseAddress, Int32(rgb.width), Int32(rgb.height), $0.baseAddress, Int32(width), Int32(height))
+            }
+        }
+        guard status == 0 else { throw .processingFailed("resize failed (\(status))") }
+        return Raster(width: width, height: height, bands: 3, pixels: out)
+    }
+
     static func resize(_ rgba: Raster, width: Int, height: Int) throws(ImagingError) -> Raster {
         guard rgba.width != width || rgba.height != height else { return rgba }
         var out = [UInt8](repeating: 0, count: width * height * 4)

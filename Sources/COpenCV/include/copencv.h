@@ -67,6 +67,9 @@ int pv_cv_saliency_run(pv_saliency_model *model, const uint8_t *rgb, int width, 
 int pv_cv_segment_with_prior(const uint8_t *rgb, int width, int height, size_t stride,
                              const uint8_t *saliency, uint8_t *mask, pv_cutout_report *report);
 
+/* Resizes 8-bit RGB: area averaging when shrinking, cubic when enlarging. */
+int pv_cv_resize_rgb(const uint8_t *rgb, int width, int height, uint8_t *out, int out_width, int out_height);
+
 /* Resizes straight-alpha RGBA with premultiplication, so edges keep no dark fringe. */
 int pv_cv_resize_rgba(const uint8_t *rgba, int width, int height,
                       uint8_t *out, int out_width, int out_height);
