@@ -120,15 +120,15 @@ func withTestServer<T: Sendable>(
         )
     }
     router.get("slow-head") { _, _ -> Response in
-        try await Task.sleep(for: .seconds(6))
+        try await Task.sleep(for: .seconds(20))
         return Response(status: .ok, body: .init(byteBuffer: ByteBuffer(bytes: imageBytes)))
     }
-    // Headers at once, then 10 bytes every 100 ms for 6 s.
+    // Headers at once, then 10 bytes every 100 ms for 20 s.
     router.get("slow-body") { _, _ in
         Response(
             status: .ok,
             body: ResponseBody { writer in
-                for _ in 0..<60 {
+                for _ in 0..<200 {
                     try await writer.write(ByteBuffer(repeating: 2, count: 10))
                     try await Task.sleep(for: .milliseconds(100))
                 }
