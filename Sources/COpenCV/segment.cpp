@@ -470,7 +470,8 @@ extern "C" int pv_cv_segment(const uint8_t *rgb, int width, int height, size_t s
         int status = segment(image, result, *report);
         // Below this the border was no clean backdrop; the framing prior does better there.
         constexpr double clutteredBelow = 0.4;
-        if (status == PV_CV_NO_SUBJECT || report->confidence < clutteredBelow) {
+        // The engine keeps the whole photo below 0.1 whatever the framing finds: skip that GrabCut.
+        if ((status == PV_CV_NO_SUBJECT || report->confidence < clutteredBelow) && report->confidence >= 0.1) {
             pv_cutout_report framed = *report;
             cv::Mat framedMask;
             if (segmentByFraming(image, framedMask, framed) == PV_CV_OK) {
@@ -483,6 +484,19 @@ extern "C" int pv_cv_segment(const uint8_t *rgb, int width, int height, size_t s
             }
         }
         if (status != PV_CV_OK) return status;
+        // Fragments are no product: pieces scattered over a box they fill a small share of (a
+        // white product lost against a light backdrop, print on a label). Say so, so that the
+        // engine keeps the whole photo rather than handing out the pieces.
+        {
+            std::vector<cv::Point> points;
+            cv::findNonZero(result, points);
+            if (points.size() > 3) {
+                std::vector<cv::Point> hull;
+                cv::convexHull(points, hull);
+                const double solidity = double(points.size()) / std::max(1.0, cv::contourArea(hull));
+                if (solidity < 0.3) report->confidence = std::min(report->confidence, 0.05);
+            }
+        }
         cv::Mat out(height, width, CV_8U, mask);
         result.copyTo(out);
         return PV_CV_OK;

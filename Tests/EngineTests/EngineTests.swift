@@ -126,6 +126,14 @@ import Testing
         #expect(pixels.alpha(x: 20, y: 20) == 0)
     }
 
+    @Test func fragmentsAreNotPassedOffAsTheProduct() throws {
+        // Sixteen white bulbs on white: only pins and rims stand out, scattered over the frame.
+        // The cutout must say it does not know, so that styles keep the whole photo.
+        let cutout = try engine.cutout(source: try Bench.bytes("packshots/B074M5HPBD/9ea6992d.jpg"))
+        #expect(cutout.report.confidence < 0.1, "confidence \(cutout.report.confidence)")
+        #expect(cutout.report.fillRatio > 0.95, "fill \(cutout.report.fillRatio)")
+    }
+
     @Test func existingAlphaIsKept() throws {
         var rgba = [UInt8]()
         for y in 0..<100 {
