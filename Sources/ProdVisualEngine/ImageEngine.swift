@@ -198,7 +198,7 @@ public final class ImageEngine: Sendable {
             // Refine at output scale: the colour crop is resized in 8 bits first, so the soft edge
             // is computed once, at the size it will be seen.
             scaled = try Vision.refine(
-                try Vision.resizeColour(crop, width: outWidth, height: outHeight),
+                try Vision.resize(crop.rgb, width: outWidth, height: outHeight),
                 coarse: segmentation.mask, coarseWidth: work.width, coarseHeight: work.height,
                 region: (Double(left) / ratio, Double(top) / ratio, Double(crop.width) / ratio, Double(crop.height) / ratio))
         }

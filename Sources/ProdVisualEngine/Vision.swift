@@ -79,30 +79,20 @@ enum Vision {
         return Raster(width: rgb.width, height: rgb.height, bands: 4, pixels: out)
     }
 
-    /// Resizes the colour bands of a photo (no alpha): area averaging down, cubic up.
-    static func resizeColour(_ image: Raster, width: Int, height: Int) throws(ImagingError) -> Raster {
-        let rgb = image.rgb
-        guard rgb.width != width || rgb.height != height else { return rgb }
-        var out = [UInt8](repeating: 0, count: width * height * 3)
-        let status = rgb.pixels.withUnsafeBufferPointer { source in
+    /// Resizes RGB (area averaging down, cubic up) or straight-alpha RGBA (premultiplied, so
+    /// edges keep no dark fringe).
+    static func resize(_ image: Raster, width: Int, height: Int) throws(ImagingError) -> Raster {
+        guard image.width != width || image.height != height else { return image }
+        let bands = image.bands
+        var out = [UInt8](repeating: 0, count: width * height * bands)
+        let status = image.pixels.withUnsafeBufferPointer { source in
             out.withUnsafeMutableBufferPointer {
-                pv_cv_resize_rgb(source.baseAddress, Int32(rgb.width), Int32(rgb.height), $0.baseAddress, Int32(width), Int32(height))
+                let resize = bands == 4 ? pv_cv_resize_rgba : pv_cv_resize_rgb
+                return resize(source.baseAddress, Int32(image.width), Int32(image.height), $0.baseAddress, Int32(width), Int32(height))
             }
         }
         guard status == 0 else { throw .processingFailed("resize failed (\(status))") }
-        return Raster(width: width, height: height, bands: 3, pixels: out)
-    }
-
-    static func resize(_ rgba: Raster, width: Int, height: Int) throws(ImagingError) -> Raster {
-        guard rgba.width != width || rgba.height != height else { return rgba }
-        var out = [UInt8](repeating: 0, count: width * height * 4)
-        let status = rgba.pixels.withUnsafeBufferPointer { source in
-            out.withUnsafeMutableBufferPointer {
-                pv_cv_resize_rgba(source.baseAddress, Int32(rgba.width), Int32(rgba.height), $0.baseAddress, Int32(width), Int32(height))
-            }
-        }
-        guard status == 0 else { throw .processingFailed("resize failed (\(status))") }
-        return Raster(width: width, height: height, bands: 4, pixels: out)
+        return Raster(width: width, height: height, bands: bands, pixels: out)
     }
 
     static func composite(_ layer: Raster, onto canvas: inout Raster, x: Int, y: Int) throws(ImagingError) {
