@@ -36,26 +36,41 @@ cv::Mat guidedFilter(const cv::Mat &guide, const cv::Mat &source, int radius, do
     return meanA.mul(guide) + meanB;
 }
 
-// Colour of the pixels `weight` selects, spread into the neighbourhood (normalised convolution).
-// The result is smooth, so it is computed at a scale where the blur is a few pixels wide.
-cv::Mat spreadColour(const cv::Mat &image, const cv::Mat &weight, double sigma) {
-    const double factor = std::max(1.0, sigma / 3.0);
-    const cv::Size small(std::max(1, int(image.cols / factor)), std::max(1, int(image.rows / factor)));
-    cv::Mat weight3, weighted, smallWeighted, smallWeight;
-    cv::Mat channels[] = {weight, weight, weight};
-    cv::merge(channels, 3, weight3);
-    weighted = image.mul(weight3);
-    cv::resize(weighted, smallWeighted, small, 0, 0, cv::INTER_AREA);
-    cv::resize(weight, smallWeight, small, 0, 0, cv::INTER_AREA);
-    cv::GaussianBlur(smallWeighted, smallWeighted, cv::Size(), sigma / factor);
-    cv::GaussianBlur(smallWeight, smallWeight, cv::Size(), sigma / factor);
-    cv::Mat divisor;
-    cv::Mat divisors[] = {smallWeight + 1e-4f, smallWeight + 1e-4f, smallWeight + 1e-4f};
-    cv::merge(divisors, 3, divisor);
-    cv::Mat spread = smallWeighted / divisor, out;
-    cv::resize(spread, out, image.size(), 0, 0, cv::INTER_LINEAR);
-    return out;
-}
+// Colour of the pixels a mask selects, spread into their neighbourhood (normalised convolution)
+// on a coarse grid: the spread is smooth, so cells a few pixels wide lose nothing, and only the
+// edge band ever reads it.
+class SpreadColour {
+public:
+    SpreadColour(cv::Size size, int cell) : cell_(cell), sums_(cv::Mat::zeros((size.height + cell - 1) / cell, (size.width + cell - 1) / cell, CV_32FC4)) {}
+
+    void add(int x, int y, const cv::Vec3f &colour) {
+        cv::Vec4f &sum = sums_.at<cv::Vec4f>(y / cell_, x / cell_);
+        sum[0] += colour[0];
+        sum[1] += colour[1];
+        sum[2] += colour[2];
+        sum[3] += 1;
+    }
+
+    // Blurs with a Gaussian of `sigma` full-resolution pixels.
+    void spread(double sigma) { cv::GaussianBlur(sums_, sums_, cv::Size(), std::max(0.5, sigma / cell_)); }
+
+    // The spread colour at a full-resolution pixel, interpolated bilinearly between cells.
+    cv::Vec3f at(int x, int y) const {
+        const float gx = std::clamp((x + 0.5f) / cell_ - 0.5f, 0.0f, float(sums_.cols - 1));
+        const float gy = std::clamp((y + 0.5f) / cell_ - 0.5f, 0.0f, float(sums_.rows - 1));
+        const int x0 = int(gx), y0 = int(gy);
+        const int x1 = std::min(x0 + 1, sums_.cols - 1), y1 = std::min(y0 + 1, sums_.rows - 1);
+        const float fx = gx - x0, fy = gy - y0;
+        const cv::Vec4f sum = (sums_.at<cv::Vec4f>(y0, x0) * (1 - fx) + sums_.at<cv::Vec4f>(y0, x1) * fx) * (1 - fy)
+                            + (sums_.at<cv::Vec4f>(y1, x0) * (1 - fx) + sums_.at<cv::Vec4f>(y1, x1) * fx) * fy;
+        const float weight = sum[3] + 1e-4f;
+        return cv::Vec3f(sum[0] / weight, sum[1] / weight, sum[2] / weight);
+    }
+
+private:
+    int cell_;
+    cv::Mat sums_;
+};
 
 }  // namespace
 
@@ -100,30 +115,35 @@ extern "C" int pv_cv_refine(const uint8_t *rgb, int width, int height, size_t st
 
         // Decontaminate: where alpha is partial, the observed colour is F·a + B·(1−a); solve for F
         // with B the nearby background and fall back on the nearby product colour where a is small.
-        cv::Mat clearWeight;
-        cv::Mat(alpha < 0.05).convertTo(clearWeight, CV_32F, 1.0 / 255);
-        const cv::Mat background = spreadColour(colour, clearWeight, 3.0 * radius);
-        cv::Mat solidWeight;
-        cv::Mat(alpha > 0.95).convertTo(solidWeight, CV_32F, 1.0 / 255);
-        const cv::Mat foreground = spreadColour(colour, solidWeight, 2.0 * radius);
+        const int cell = std::max(1, int(std::round(2.0 * radius / 3.0)));
+        SpreadColour behind(image.size(), cell), product(image.size(), cell);
+        for (int y = 0; y < height; ++y) {
+            const auto *observed = colour.ptr<cv::Vec3f>(y);
+            const float *a = alpha.ptr<float>(y);
+            for (int x = 0; x < width; ++x) {
+                if (a[x] < 0.05f) behind.add(x, y, observed[x]);
+                else if (a[x] > 0.95f) product.add(x, y, observed[x]);
+            }
+        }
+        behind.spread(3.0 * radius);
+        product.spread(2.0 * radius);
 
         cv::Mat out(height, width, CV_8UC4, rgba);
         for (int y = 0; y < height; ++y) {
             const auto *observed = colour.ptr<cv::Vec3f>(y);
-            const auto *behind = background.ptr<cv::Vec3f>(y);
-            const auto *inside = foreground.ptr<cv::Vec3f>(y);
             const float *a = alpha.ptr<float>(y);
             auto *pixel = out.ptr<cv::Vec4b>(y);
             for (int x = 0; x < width; ++x) {
                 cv::Vec3f f = observed[x];
                 if (a[x] > 0.0f && a[x] < 0.98f) {
                     const float weight = std::max(a[x], 0.05f);
+                    const cv::Vec3f background = behind.at(x, y);
                     cv::Vec3f solved;
                     for (int c = 0; c < 3; ++c) {
-                        solved[c] = std::clamp((observed[x][c] - (1 - a[x]) * behind[x][c]) / weight, 0.0f, 1.0f);
+                        solved[c] = std::clamp((observed[x][c] - (1 - a[x]) * background[c]) / weight, 0.0f, 1.0f);
                     }
                     const float trust = std::min(1.0f, a[x] / 0.6f);
-                    f = solved * trust + inside[x] * (1 - trust);
+                    f = solved * trust + product.at(x, y) * (1 - trust);
                 }
                 for (int c = 0; c < 3; ++c) pixel[x][c] = cv::saturate_cast<uchar>(f[c] * 255.0f);
                 pixel[x][3] = cv::saturate_cast<uchar>(a[x] * 255.0f);

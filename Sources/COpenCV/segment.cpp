@@ -1,9 +1,11 @@
 // Product segmentation at working resolution: a background model fitted to the border,
 // a seed from colour distance and edges, then GrabCut initialised from that seed.
 #include "copencv.h"
+#include "grabcut.hpp"
 
 #include <algorithm>
 #include <cmath>
+#include <memory>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -27,6 +29,50 @@ inline void terms(double x, double y, double *row) {
     row[3] = x * x;
     row[4] = x * y;
     row[5] = y * y;
+}
+
+// CIELAB (D65) of float sRGB in [0, 1], and back: OpenCV's own conversion builds lookup tables
+// on first use that cost a one-shot process about 90 ms, more than the whole model fit.
+const float kWhiteX = 0.950456f, kWhiteZ = 1.088754f;
+
+inline float linearised(float c) { return c <= 0.04045f ? c / 12.92f : std::pow((c + 0.055f) / 1.055f, 2.4f); }
+inline float gammaEncoded(float c) {
+    c = std::clamp(c, 0.0f, 1.0f);
+    return c <= 0.0031308f ? 12.92f * c : 1.055f * std::pow(c, 1.0f / 2.4f) - 0.055f;
+}
+inline float labF(float t) { return t > 0.008856f ? std::cbrt(t) : 7.787f * t + 16.0f / 116.0f; }
+inline float labInverse(float f) { return f > 0.206893f ? f * f * f : (f - 16.0f / 116.0f) / 7.787f; }
+
+cv::Mat rgbToLab(const cv::Mat &rgb) {
+    cv::Mat lab(rgb.size(), CV_32FC3);
+    for (int y = 0; y < rgb.rows; ++y) {
+        const auto *in = rgb.ptr<cv::Vec3f>(y);
+        auto *out = lab.ptr<cv::Vec3f>(y);
+        for (int x = 0; x < rgb.cols; ++x) {
+            const float r = linearised(in[x][0]), g = linearised(in[x][1]), b = linearised(in[x][2]);
+            const float fx = labF((0.412453f * r + 0.357580f * g + 0.180423f * b) / kWhiteX);
+            const float fy = labF(0.212671f * r + 0.715160f * g + 0.072169f * b);
+            const float fz = labF((0.019334f * r + 0.119193f * g + 0.950227f * b) / kWhiteZ);
+            out[x] = cv::Vec3f(116.0f * fy - 16.0f, 500.0f * (fx - fy), 200.0f * (fy - fz));
+        }
+    }
+    return lab;
+}
+
+cv::Mat labToRGB(const cv::Mat &lab) {
+    cv::Mat rgb(lab.size(), CV_32FC3);
+    for (int y = 0; y < lab.rows; ++y) {
+        const auto *in = lab.ptr<cv::Vec3f>(y);
+        auto *out = rgb.ptr<cv::Vec3f>(y);
+        for (int x = 0; x < lab.cols; ++x) {
+            const float fy = (in[x][0] + 16.0f) / 116.0f;
+            const float X = kWhiteX * labInverse(fy + in[x][1] / 500.0f), Y = labInverse(fy), Z = kWhiteZ * labInverse(fy - in[x][2] / 200.0f);
+            out[x] = cv::Vec3f(gammaEncoded(3.240479f * X - 1.537150f * Y - 0.498535f * Z),
+                               gammaEncoded(-0.969256f * X + 1.875991f * Y + 0.041556f * Z),
+                               gammaEncoded(0.055648f * X - 0.204043f * Y + 1.057311f * Z));
+        }
+    }
+    return rgb;
 }
 
 double median(std::vector<double> values) {
@@ -232,18 +278,27 @@ void describeBox(const cv::Mat &product, pv_cutout_report &report) {
 }
 
 // Seeded k-means inside GrabCut: the same photo cuts out the same way every time.
-void grabCutReproducibly(const cv::Mat &image, cv::Mat &labels, const cv::Rect &rect, int iterations, int mode) {
-    cv::Mat bgdModel, fgdModel;
-    cv::theRNG().state = 0x9E3779B97F4A7C15ULL;
-    cv::grabCut(image, labels, rect, bgdModel, fgdModel, iterations, mode);
-}
 
-int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
+// What seeding learned: GrabCut's labels, the region it runs in, and what the confidence needs.
+struct Seeding {
+    cv::Mat labels;      // GrabCut labels over the whole image
+    cv::Rect region;     // where GrabCut runs; everything outside is background
+    cv::Rect estimate;   // the seed's bounding box: where the product is expected
+    cv::Mat distance;    // colour distance from the backdrop model, CV_32F
+    BackgroundModel model;
+    double surfaceNoise = 0;
+    double darkestShadow = 0;
+    cv::Mat prior;       // the learned saliency map, when it seeded GrabCut instead
+};
+
+// Phase one: the backdrop model and the seed it gives. Cheap next to GrabCut, and the seed's
+// region already says where the product is, so callers can start decoding it.
+int seedFromBackdrop(const cv::Mat &rgb, Seeding &seeding) {
     const int w = rgb.cols, h = rgb.rows;
-    cv::Mat smooth, floating, lab;
+    cv::Mat smooth, floating;
     cv::GaussianBlur(rgb, smooth, cv::Size(3, 3), 0);
     smooth.convertTo(floating, CV_32F, 1.0 / 255);
-    cv::cvtColor(floating, lab, cv::COLOR_RGB2Lab);
+    const cv::Mat lab = rgbToLab(floating);
 
     const int band = std::max(2, int(std::round(0.025 * std::min(w, h))));
     BackgroundModel model = fitBackground(lab, band);
@@ -276,8 +331,7 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     // hue, so lightness lost at unchanged chroma counts for little.
     // Shadows scale all three channels alike, so they keep r/(r+g+b) and g/(r+g+b), even where
     // they shrink CIELAB chroma (a shadow on orange wood).
-    cv::Mat backgroundRGB;
-    cv::cvtColor(background, backgroundRGB, cv::COLOR_Lab2RGB);
+    const cv::Mat backgroundRGB = labToRGB(background);
     cv::Mat distance(h, w, CV_32F), shadowLike(h, w, CV_8U);
     cv::Mat lightness;
     cv::extractChannel(lab, lightness, 0);
@@ -358,7 +412,14 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
         lightness.convertTo(lightness8, CV_8U, 2.55);
         const double high = 4 * 2.55 * edgeLimit;
         cv::Canny(lightness8, outline, 0.35 * high, high, 3, true);
-        edges |= outline;
+        // In shadow-like areas only where the step is crisp: a soft shadow's ramp is as steep
+        // at a coarser scale as at the finest, a product's edge is not.
+        cv::Mat coarse, cx, cy, coarseGradient;
+        cv::GaussianBlur(lightness, coarse, cv::Size(), 2.5);
+        cv::Scharr(coarse, cx, CV_32F, 1, 0);
+        cv::Scharr(coarse, cy, CV_32F, 0, 1);
+        cv::magnitude(cx, cy, coarseGradient);
+        edges |= outline & ((shadowLike == 0) | (gradient > 1.6f / 16.0f * coarseGradient));
     }
     cv::Mat seed = candidate | edges;
     cv::morphologyEx(seed, seed, cv::MORPH_CLOSE, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
@@ -402,19 +463,34 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     borderBand(cv::Rect(band, band, w - 2 * band, h - 2 * band)).setTo(0);
     labels.setTo(cv::GC_BGD, borderBand & (distance < probable));
 
-    // GrabCut only around the seed: everything farther out is background already.
-    cv::Rect box = cv::boundingRect(seed);
-    const int margin = std::max(8, int(0.08 * std::max(box.width, box.height)));
-    box = cv::Rect(box.x - margin, box.y - margin, box.width + 2 * margin, box.height + 2 * margin) & cv::Rect(0, 0, w, h);
-    cv::Mat outside(h, w, CV_8U, cv::Scalar(255));
-    outside(box).setTo(0);
-    labels.setTo(cv::GC_BGD, outside);
+    // GrabCut only near the seed: everything farther out is background already.
+    const cv::Rect seedBox = cv::boundingRect(seed);
+    seeding.estimate = seedBox;
+    const int margin = std::max(8, int(0.08 * std::max(seedBox.width, seedBox.height)));
+    cv::Mat toSeed;
+    cv::distanceTransform(~(seed | interior), toSeed, cv::DIST_L2, 3);
+    labels.setTo(cv::GC_BGD, toSeed > margin);
+    const cv::Rect box = cv::boundingRect(labels != cv::GC_BGD);
+    seeding.labels = labels;
+    seeding.region = box;
+    seeding.distance = distance;
+    seeding.model = model;
+    seeding.surfaceNoise = surfaceNoise;
+    seeding.darkestShadow = darkestShadow;
+    return PV_CV_OK;
+}
 
-    cv::Mat roiLabels = labels(box).clone();
+// Phase two: GrabCut from the seed, clean-up, and how far to trust the result.
+int cutFromSeed(const cv::Mat &rgb, Seeding &seeding, cv::Mat &mask, pv_cutout_report &report) {
+    const int w = rgb.cols, h = rgb.rows;
+    const cv::Rect box = seeding.region;
+    const BackgroundModel &model = seeding.model;
+    const cv::Mat &distance = seeding.distance;
+    cv::Mat roiLabels = seeding.labels(box).clone();
     const int definiteForeground = cv::countNonZero(roiLabels == cv::GC_FGD) + cv::countNonZero(roiLabels == cv::GC_PR_FGD);
     const int definiteBackground = cv::countNonZero(roiLabels == cv::GC_BGD) + cv::countNonZero(roiLabels == cv::GC_PR_BGD);
     if (definiteForeground > 64 && definiteBackground > 64) {
-        grabCutReproducibly(rgb(box), roiLabels, cv::Rect(), 4, cv::GC_INIT_WITH_MASK);
+        pv::grabCut(rgb(box), roiLabels, 4);
     }
     cv::Mat product = cv::Mat::zeros(h, w, CV_8U);
     product(box).setTo(255, (roiLabels == cv::GC_FGD) | (roiLabels == cv::GC_PR_FGD));
@@ -425,7 +501,7 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     describeBox(product, report);
     report.background_noise = model.noise;
     report.uniform_background = model.noise < 4.0 && model.inlierShare > 0.9;
-    report.shadow_strength = std::min(1.0, darkestShadow);
+    report.shadow_strength = std::min(1.0, seeding.darkestShadow);
 
     // Confidence: a clean border that the model explains, a product that stands apart from
     // it, and a product that does not run off the frame.
@@ -440,7 +516,7 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     // A cluttered scene: a border no smooth surface explains, and a "product" that covers much
     // of the frame or runs off it. Studio shots on two-tone sets (wall and table) stay clear of both.
     const double fill = double(cv::countNonZero(product)) / double(w * h);
-    if (surfaceNoise > 2.5 && (fill > 0.3 || edgeShare > 0.01)) report.confidence = std::min(report.confidence, 0.25);
+    if (seeding.surfaceNoise > 2.5 && (fill > 0.3 || edgeShare > 0.01)) report.confidence = std::min(report.confidence, 0.25);
     return PV_CV_OK;
 }
 
@@ -449,8 +525,9 @@ int segment(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
 int segmentByFraming(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report) {
     const int w = rgb.cols, h = rgb.rows;
     const cv::Rect framing(int(0.06 * w), int(0.06 * h), int(0.88 * w), int(0.88 * h));
-    cv::Mat labels;
-    grabCutReproducibly(rgb, labels, framing, 5, cv::GC_INIT_WITH_RECT);
+    cv::Mat labels(h, w, CV_8U, cv::Scalar(cv::GC_BGD));
+    labels(framing).setTo(cv::GC_PR_FGD);
+    pv::grabCut(rgb, labels, 5);
     cv::Mat product = cleanUp((labels == cv::GC_FGD) | (labels == cv::GC_PR_FGD), 0.2, 0.002);
     if (cv::countNonZero(product) < 0.002 * w * h) return PV_CV_NO_SUBJECT;
     mask = product;
@@ -458,46 +535,114 @@ int segmentByFraming(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report
     return PV_CV_OK;
 }
 
+// Phase one with a learned prior: the saliency map, not the backdrop, seeds GrabCut, which then
+// runs over the whole frame.
+int seedFromPrior(const cv::Mat &prior, Seeding &seeding) {
+    const int w = prior.cols, h = prior.rows;
+    const int foreground = cv::countNonZero(prior >= 128);
+    if (foreground < 0.002 * w * h) return PV_CV_NO_SUBJECT;
+    seeding.labels = cv::Mat(h, w, CV_8U, cv::Scalar(cv::GC_PR_BGD));
+    seeding.labels.setTo(cv::GC_PR_FGD, prior >= 128);
+    cv::Mat sure;
+    cv::erode(prior >= 230, sure, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+    seeding.labels.setTo(cv::GC_FGD, sure);
+    seeding.labels.setTo(cv::GC_BGD, prior < 25);
+    seeding.region = cv::Rect(0, 0, w, h);
+    seeding.estimate = cv::boundingRect(prior >= 128);
+    seeding.prior = prior.clone();
+    return PV_CV_OK;
+}
+
+int cutFromPrior(const cv::Mat &rgb, Seeding &seeding, cv::Mat &mask, pv_cutout_report &report) {
+    const int w = rgb.cols, h = rgb.rows;
+    const cv::Mat &prior = seeding.prior;
+    if (cv::countNonZero(prior >= 128) < w * h) pv::grabCut(rgb, seeding.labels, 4);
+    cv::Mat product = cleanUp((seeding.labels == cv::GC_FGD) | (seeding.labels == cv::GC_PR_FGD), 0.05, 0.0008);
+    if (cv::countNonZero(product) < 0.002 * w * h) return PV_CV_NO_SUBJECT;
+    describeBox(product, report);
+    // A decisive map (mostly near 0 or 1) is one the model is sure of.
+    report.confidence = double(cv::countNonZero((prior < 25) | (prior > 230))) / double(w * h);
+    mask = product;
+    return PV_CV_OK;
+}
+
+// The backdrop's cut, second-guessed: a border that is no clean backdrop hands over to the
+// framing prior, and scattered fragments are flagged as no product.
+int cutWithFallbacks(const cv::Mat &image, Seeding &seeding, cv::Mat &result, pv_cutout_report &report) {
+    int status = cutFromSeed(image, seeding, result, report);
+    // Below this the border was no clean backdrop; the framing prior does better there.
+    constexpr double clutteredBelow = 0.4;
+    // The engine keeps the whole photo below 0.1 whatever the framing finds: skip that GrabCut.
+    if ((status == PV_CV_NO_SUBJECT || report.confidence < clutteredBelow) && report.confidence >= 0.1) {
+        pv_cutout_report framed = report;
+        cv::Mat framedMask;
+        if (segmentByFraming(image, framedMask, framed) == PV_CV_OK) {
+            // Still a guess: say so, so that callers can decide what to trust.
+            framed.confidence = std::min(report.confidence, 0.3);
+            framed.uniform_background = 0;
+            report = framed;
+            result = framedMask;
+            status = PV_CV_OK;
+        }
+    }
+    if (status != PV_CV_OK) return status;
+    // Fragments are no product: pieces scattered over a box they fill a small share of (a
+    // white product lost against a light backdrop, print on a label). Say so, so that the
+    // engine keeps the whole photo rather than handing out the pieces.
+    std::vector<cv::Point> points;
+    cv::findNonZero(result, points);
+    if (points.size() > 3) {
+        std::vector<cv::Point> hull;
+        cv::convexHull(points, hull);
+        const double solidity = double(points.size()) / std::max(1.0, cv::contourArea(hull));
+        if (solidity < 0.3) report.confidence = std::min(report.confidence, 0.05);
+    }
+    return PV_CV_OK;
+}
+
 }  // namespace
 
-extern "C" int pv_cv_segment(const uint8_t *rgb, int width, int height, size_t stride,
-                             uint8_t *mask, pv_cutout_report *report) {
-    if (!rgb || !mask || !report || width < 8 || height < 8) return PV_CV_INVALID_ARGUMENT;
+struct pv_segmenter {
+    cv::Mat image;
+    Seeding seeding;
+};
+
+extern "C" int pv_cv_segmenter_create(const uint8_t *rgb, int width, int height, size_t stride,
+                                      const uint8_t *saliency, pv_segmenter **out) {
+    if (!rgb || !out || width < 8 || height < 8) return PV_CV_INVALID_ARGUMENT;
+    *out = nullptr;
     try {
-        const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
+        auto segmenter = std::make_unique<pv_segmenter>();
+        segmenter->image = cv::Mat(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride).clone();
+        const int status = saliency
+            ? seedFromPrior(cv::Mat(height, width, CV_8U, const_cast<uint8_t *>(saliency)), segmenter->seeding)
+            : seedFromBackdrop(segmenter->image, segmenter->seeding);
+        if (status != PV_CV_OK) return status;
+        *out = segmenter.release();
+        return PV_CV_OK;
+    } catch (...) {
+        return PV_CV_FAILED;
+    }
+}
+
+extern "C" void pv_cv_segmenter_estimate(const pv_segmenter *segmenter, int *x, int *y, int *width, int *height) {
+    const cv::Rect region = segmenter->seeding.estimate;
+    *x = region.x;
+    *y = region.y;
+    *width = region.width;
+    *height = region.height;
+}
+
+extern "C" int pv_cv_segmenter_finish(pv_segmenter *segmenter, uint8_t *mask, pv_cutout_report *report) {
+    if (!segmenter || !mask || !report) return PV_CV_INVALID_ARGUMENT;
+    try {
         cv::Mat result;
         *report = pv_cutout_report{};
-        int status = segment(image, result, *report);
-        // Below this the border was no clean backdrop; the framing prior does better there.
-        constexpr double clutteredBelow = 0.4;
-        // The engine keeps the whole photo below 0.1 whatever the framing finds: skip that GrabCut.
-        if ((status == PV_CV_NO_SUBJECT || report->confidence < clutteredBelow) && report->confidence >= 0.1) {
-            pv_cutout_report framed = *report;
-            cv::Mat framedMask;
-            if (segmentByFraming(image, framedMask, framed) == PV_CV_OK) {
-                // Still a guess: say so, so that callers can decide what to trust.
-                framed.confidence = std::min(report->confidence, 0.3);
-                framed.uniform_background = 0;
-                *report = framed;
-                result = framedMask;
-                status = PV_CV_OK;
-            }
-        }
+        const int status = segmenter->seeding.prior.empty()
+            ? cutWithFallbacks(segmenter->image, segmenter->seeding, result, *report)
+            : cutFromPrior(segmenter->image, segmenter->seeding, result, *report);
         if (status != PV_CV_OK) return status;
-        // Fragments are no product: pieces scattered over a box they fill a small share of (a
-        // white product lost against a light backdrop, print on a label). Say so, so that the
-        // engine keeps the whole photo rather than handing out the pieces.
-        {
-            std::vector<cv::Point> points;
-            cv::findNonZero(result, points);
-            if (points.size() > 3) {
-                std::vector<cv::Point> hull;
-                cv::convexHull(points, hull);
-                const double solidity = double(points.size()) / std::max(1.0, cv::contourArea(hull));
-                if (solidity < 0.3) report->confidence = std::min(report->confidence, 0.05);
-            }
-        }
-        cv::Mat out(height, width, CV_8U, mask);
+        cv::Mat out(segmenter->image.rows, segmenter->image.cols, CV_8U, mask);
         result.copyTo(out);
         return PV_CV_OK;
     } catch (...) {
@@ -505,31 +650,4 @@ extern "C" int pv_cv_segment(const uint8_t *rgb, int width, int height, size_t s
     }
 }
 
-extern "C" int pv_cv_segment_with_prior(const uint8_t *rgb, int width, int height, size_t stride,
-                                        const uint8_t *saliency, uint8_t *mask, pv_cutout_report *report) {
-    if (!rgb || !saliency || !mask || !report || width < 8 || height < 8) return PV_CV_INVALID_ARGUMENT;
-    try {
-        const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
-        const cv::Mat prior(height, width, CV_8U, const_cast<uint8_t *>(saliency));
-        *report = pv_cutout_report{};
-        cv::Mat labels(height, width, CV_8U, cv::Scalar(cv::GC_PR_BGD));
-        labels.setTo(cv::GC_PR_FGD, prior >= 128);
-        cv::Mat sure;
-        cv::erode(prior >= 230, sure, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
-        labels.setTo(cv::GC_FGD, sure);
-        labels.setTo(cv::GC_BGD, prior < 25);
-        const int foreground = cv::countNonZero(prior >= 128);
-        if (foreground < 0.002 * width * height) return PV_CV_NO_SUBJECT;
-        if (foreground < width * height) grabCutReproducibly(image, labels, cv::Rect(), 4, cv::GC_INIT_WITH_MASK);
-        cv::Mat product = cleanUp((labels == cv::GC_FGD) | (labels == cv::GC_PR_FGD), 0.05, 0.0008);
-        if (cv::countNonZero(product) < 0.002 * width * height) return PV_CV_NO_SUBJECT;
-        describeBox(product, *report);
-        // A decisive map (mostly near 0 or 1) is one the model is sure of.
-        report->confidence = double(cv::countNonZero((prior < 25) | (prior > 230))) / double(width * height);
-        cv::Mat out(height, width, CV_8U, mask);
-        product.copyTo(out);
-        return PV_CV_OK;
-    } catch (...) {
-        return PV_CV_FAILED;
-    }
-}
+extern "C" void pv_cv_segmenter_free(pv_segmenter *segmenter) { delete segmenter; }

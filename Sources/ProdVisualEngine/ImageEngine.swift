@@ -63,8 +63,12 @@ public final class ImageEngine: Sendable {
         let (_, header) = try inspect(source)
         let longSide = max(header.width, header.height)
         let scale = min(1, Double(Self.cutoutSide) / Double(longSide))
-        let segmentation = try segment(source)
-        let full = try Vips.decode(source, fittingIn: Int((Double(header.width) * scale).rounded(.up)), Int((Double(header.height) * scale).rounded(.up)))
+        // The whole frame is wanted whatever the segmentation finds: decode it meanwhile.
+        let pending = Concurrently { () throws(ImagingError) in
+            try Vips.decode(source, fittingIn: Int((Double(header.width) * scale).rounded(.up)), Int((Double(header.height) * scale).rounded(.up)))
+        }
+        let segmentation = try seed(source, header: header).finish()
+        let full = try pending.result()
         let layer: Raster
         if segmentation.hadAlpha {
             layer = full
@@ -124,33 +128,82 @@ public final class ImageEngine: Sendable {
         let hadAlpha: Bool
     }
 
-    /// The product's mask at working resolution: the input's own alpha where it has a real
-    /// one, else the segmentation; the whole frame when nothing stands out of the background.
-    func segment(_ source: [UInt8]) throws(ImagingError) -> Segmentation {
-        let work = try Vips.decode(source, fittingIn: Self.workingSide, Self.workingSide)
+    /// Segmentation between its phases: the working image, where the product is expected, and
+    /// GrabCut still to run (unless the answer is already final).
+    struct Seeded {
+        let work: Raster
+        /// Where the product is expected, in working pixels.
+        let estimate: PixelRect
+        private let outcome: Outcome
+
+        private enum Outcome {
+            case final(Segmentation)
+            case cutting(Vision.Segmenter)
+        }
+
+        init(work: Raster, final segmentation: Segmentation) {
+            self.work = work
+            estimate = segmentation.box
+            outcome = .final(segmentation)
+        }
+
+        init(work: Raster, cutting segmenter: Vision.Segmenter) {
+            self.work = work
+            estimate = segmenter.estimate
+            outcome = .cutting(segmenter)
+        }
+
+        /// The whole frame: nothing stands out of the background.
+        static func wholeFrame(_ work: Raster) -> Seeded {
+            let mask = [UInt8](repeating: 255, count: work.width * work.height)
+            return Seeded(work: work, final: Segmentation(
+                work: work, mask: mask, box: PixelRect(x: 0, y: 0, width: work.width, height: work.height),
+                confidence: 0, uniformBackground: false, shadowStrength: 0, hadAlpha: false))
+        }
+
+        func finish() throws(ImagingError) -> Segmentation {
+            switch outcome {
+            case .final(let segmentation):
+                return segmentation
+            case .cutting(let segmenter):
+                // Below this the mask is more likely fragments than the product (a close-up that
+                // fills the frame, a cluttered scene): keeping the whole photo is the honest answer.
+                let minimumConfidence = 0.1
+                guard let found = try segmenter.finish(), found.report.confidence >= minimumConfidence else {
+                    return try Self.wholeFrame(work).finish()
+                }
+                let report = found.report
+                return Segmentation(
+                    work: work, mask: found.mask,
+                    box: PixelRect(x: Int(report.box_x), y: Int(report.box_y), width: Int(report.box_width), height: Int(report.box_height)),
+                    confidence: report.confidence, uniformBackground: report.uniform_background != 0,
+                    shadowStrength: report.shadow_strength, hadAlpha: false)
+            }
+        }
+    }
+
+    /// The working image and the first, cheap phase of the product's segmentation: the input's
+    /// own alpha where it has a real one, else the backdrop model's seed.
+    func seed(_ source: [UInt8], header: Vips.Header) throws(ImagingError) -> Seeded {
+        let side = Self.workingSide(forLongSide: max(header.width, header.height))
+        let work = try Vips.decode(source, fittingIn: side, side)
         let alpha = work.alpha
         let transparentShare = Double(alpha.lazy.filter { $0 < 128 }.count) / Double(alpha.count)
         if work.bands == 4, transparentShare > 0.01, transparentShare < 0.995 {
             let mask = alpha.map { $0 >= 128 ? UInt8(255) : 0 }
-            return Segmentation(
+            return Seeded(work: work, final: Segmentation(
                 work: work, mask: mask, box: Self.boundingBox(mask, width: work.width, height: work.height),
-                confidence: 1, uniformBackground: true, shadowStrength: 0, hadAlpha: true)
+                confidence: 1, uniformBackground: true, shadowStrength: 0, hadAlpha: true))
         }
-        // Below this the mask is more likely fragments than the product (a close-up that fills
-        // the frame, a cluttered scene): keeping the whole photo is the honest answer.
-        let minimumConfidence = 0.1
-        guard let found = try Vision.segment(work, model: segmentationModel), found.report.confidence >= minimumConfidence else {
-            let mask = [UInt8](repeating: 255, count: work.width * work.height)
-            return Segmentation(
-                work: work, mask: mask, box: PixelRect(x: 0, y: 0, width: work.width, height: work.height),
-                confidence: 0, uniformBackground: false, shadowStrength: 0, hadAlpha: false)
-        }
-        let report = found.report
-        return Segmentation(
-            work: work, mask: found.mask,
-            box: PixelRect(x: Int(report.box_x), y: Int(report.box_y), width: Int(report.box_width), height: Int(report.box_height)),
-            confidence: report.confidence, uniformBackground: report.uniform_background != 0,
-            shadowStrength: report.shadow_strength, hadAlpha: false)
+        guard let segmenter = try Vision.Segmenter(work, model: segmentationModel) else { return .wholeFrame(work) }
+        return Seeded(work: work, cutting: segmenter)
+    }
+
+    /// `workingSide`, or a little less where a JPEG or WebP shrink-on-load factor lands exactly:
+    /// decoding then skips most of the work.
+    static func workingSide(forLongSide longSide: Int) -> Int {
+        let shrunk = [8, 4, 2].map { (longSide + $0 - 1) / $0 }
+        return shrunk.first { $0 <= workingSide && Double($0) >= 0.85 * Double(workingSide) } ?? workingSide
     }
 
     struct Product {
@@ -162,22 +215,34 @@ public final class ImageEngine: Sendable {
 
     /// Cuts the product out at exactly the scale at which its bounding box fits the target box.
     private func isolate(_ source: [UInt8], header: Vips.Header, fitting target: (width: Double, height: Double)) throws(ImagingError) -> Product {
-        let segmentation = try segment(source)
-        let work = segmentation.work
-        let box = segmentation.box
-        let workScale = Double(work.width) / Double(header.width)
-        let boxInSource = (width: Double(box.width) / workScale, height: Double(box.height) / workScale)
-        let fitScale = min(target.width / boxInSource.width, target.height / boxInSource.height)
-
+        let seeded = try seed(source, header: header)
+        let workScale = Double(seeded.work.width) / Double(header.width)
+        // The scale at which a working-pixel box fits the target, capped at the source's own.
+        func neededScale(_ box: PixelRect) -> Double {
+            let boxInSource = (width: Double(box.width) / workScale, height: Double(box.height) / workScale)
+            return min(1, target.width / boxInSource.width, target.height / boxInSource.height)
+        }
         // Decode only as large as the output needs. JPEG and WebP shrink on load by powers of two
         // at a fraction of a full decode's cost: take such a scale when it loses at most 15% of
-        // the resolution needed, and let the final lanczos resize make up the rest.
+        // the resolution needed, and let the final resize make up the rest.
+        func decodeScale(_ needed: Double) -> Double {
+            min(needed, [1.0, 0.5, 0.25, 0.125].last { $0 >= needed * 0.85 } ?? 1)
+        }
+        @Sendable func decode(at scale: Double) throws(ImagingError) -> Raster {
+            try Vips.decode(
+                source, fittingIn: max(1, Int((Double(header.width) * scale).rounded(.up))),
+                max(1, Int((Double(header.height) * scale).rounded(.up))))
+        }
+        // The seed says where the product is: decode that while GrabCut refines it, and decode
+        // again only in the rare case the final box needs more resolution than the seed's did.
+        let expectedScale = decodeScale(neededScale(seeded.estimate))
+        let pending = Concurrently { () throws(ImagingError) in try decode(at: expectedScale) }
+        let segmentation = try seeded.finish()
+        let work = segmentation.work
+        let box = segmentation.box
+        let fitScale = min(target.width / (Double(box.width) / workScale), target.height / (Double(box.height) / workScale))
         let needed = min(1, fitScale)
-        let shrinkOnLoad = [1.0, 0.5, 0.25, 0.125].last { $0 >= needed * 0.85 } ?? 1
-        let decodeScale = min(needed, shrinkOnLoad)
-        let detailed = try Vips.decode(
-            source, fittingIn: max(1, Int((Double(header.width) * decodeScale).rounded(.up))),
-            max(1, Int((Double(header.height) * decodeScale).rounded(.up))))
+        let detailed = expectedScale >= 0.85 * needed ? try pending.result() : try decode(at: decodeScale(needed))
         let ratio = Double(detailed.width) / Double(work.width)
 
         // A margin around the box leaves room for the soft edge.

@@ -29,14 +29,6 @@ typedef struct {
 } pv_cutout_report;
 
 /*
- * Segments the product in an RGB image (3 bytes a pixel, rows `stride` bytes apart) at working
- * resolution: a smooth background model fitted to the border, a distance-and-edge seed, GrabCut
- * initialised from that seed, and clean-up. Writes width*height mask bytes (255 = product).
- */
-int pv_cv_segment(const uint8_t *rgb, int width, int height, size_t stride,
-                  uint8_t *mask, pv_cutout_report *report);
-
-/*
  * Refines a coarse mask into a soft alpha at a higher resolution and removes background colour
  * from edge pixels. `rgb` is the high-resolution crop (3 bytes a pixel); `coarse` is the working
  * mask, of which the rectangle (cx, cy, cw, ch) in coarse pixels maps onto the crop. Writes
@@ -61,11 +53,23 @@ int pv_cv_saliency_run(pv_saliency_model *model, const uint8_t *rgb, int width, 
                        uint8_t *saliency);
 
 /*
- * Like pv_cv_segment, but seeded from a saliency map (width*height bytes) instead of the border's
- * background model: the same GrabCut and clean-up follow.
+ * Segments the product in an RGB image (3 bytes a pixel, rows `stride` bytes apart) at working
+ * resolution, in two phases so that callers can start decoding the product's region while
+ * GrabCut runs:
+ *  - create: a smooth background model fitted to the border and a distance-and-edge seed (or,
+ *    with `saliency`, width*height bytes of a learned map, the map as the seed). Copies the
+ *    pixels. PV_CV_NO_SUBJECT when nothing stands out.
+ *  - estimate: the seed's bounding box, in working pixels: where the product is expected.
+ *  - finish: GrabCut initialised from the seed and clean-up. Writes width*height mask bytes
+ *    (255 = product). Call it once.
  */
-int pv_cv_segment_with_prior(const uint8_t *rgb, int width, int height, size_t stride,
-                             const uint8_t *saliency, uint8_t *mask, pv_cutout_report *report);
+typedef struct pv_segmenter pv_segmenter;
+
+int pv_cv_segmenter_create(const uint8_t *rgb, int width, int height, size_t stride,
+                           const uint8_t *saliency, pv_segmenter **segmenter);
+void pv_cv_segmenter_estimate(const pv_segmenter *segmenter, int *x, int *y, int *width, int *height);
+int pv_cv_segmenter_finish(pv_segmenter *segmenter, uint8_t *mask, pv_cutout_report *report);
+void pv_cv_segmenter_free(pv_segmenter *segmenter);
 
 /* Resizes 8-bit RGB: area averaging when shrinking, cubic when enlarging. */
 int pv_cv_resize_rgb(const uint8_t *rgb, int width, int height, uint8_t *out, int out_width, int out_height);
