@@ -1,6 +1,7 @@
 #include "cvips.h"
 
 #include <pthread.h>
+#include <math.h>
 #include <string.h>
 #include <vips/vips.h>
 
@@ -63,15 +64,68 @@ static int write_pixels(VipsImage *image, uint8_t **pixels, int *width, int *hei
     return 0;
 }
 
+/* Replaces *image with the result of an operation on it; 0 on success. */
+static int step(VipsImage **image, int failed, VipsImage *result) {
+    g_object_unref(*image);
+    *image = result;
+    return failed;
+}
+
 int pv_vips_decode(const void *data, size_t length, int max_width, int max_height,
                    uint8_t **pixels, int *width, int *height, int *bands) {
-    VipsImage *image = NULL;
-    /* thumbnail: shrink-on-load for JPEG and WebP, EXIF orientation applied, ICC to sRGB. A
-     * truncated file is an error rather than a grey-filled image. */
-    if (vips_thumbnail_buffer((void *)data, length, &image, max_width,
-                              "height", max_height, "size", VIPS_SIZE_DOWN,
-                              "option_string", "fail_on=truncated", NULL))
-        return -1;
+    /* A truncated file is an error rather than a grey-filled image. */
+    VipsImage *image = vips_image_new_from_buffer(data, length, "", "access", VIPS_ACCESS_SEQUENTIAL,
+                                                  "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+    if (!image) return -1;
+    int swap = vips_image_get_orientation_swap(image);
+    double source_width = swap ? image->Ysize : image->Xsize;
+    double source_height = swap ? image->Xsize : image->Ysize;
+    double scale = VIPS_MIN(1.0, VIPS_MIN(max_width / source_width, max_height / source_height));
+
+    /* JPEG and WebP shrink on load by powers of two at a fraction of a full decode's cost. Like
+     * vips_thumbnail, leave at least a factor of two to the lanczos resize, which filters
+     * better than the scaled IDCT; unlike it, take a shrink that lands on the target exactly
+     * (the engine asks for such sizes), where thumbnail would decode 4x the pixels. */
+    const char *loader = NULL;
+    if (vips_image_get_typeof(image, VIPS_META_LOADER)) vips_image_get_string(image, VIPS_META_LOADER, &loader);
+    int shrink = 1;
+    while (shrink < 8 && 4.0 * shrink * scale <= 1.0) shrink *= 2;
+    for (int exact = 8; exact > shrink; exact /= 2) {
+        if (fabs(exact * scale - 1.0) < 0.01) {
+            shrink = exact;
+            break;
+        }
+    }
+    if (shrink > 1 && loader && (strcmp(loader, "jpegload_buffer") == 0 || strcmp(loader, "webpload_buffer") == 0)) {
+        VipsImage *shrunk = NULL;
+        int failed = strcmp(loader, "jpegload_buffer") == 0
+            ? vips_jpegload_buffer((void *)data, length, &shrunk, "shrink", shrink, "access", VIPS_ACCESS_SEQUENTIAL,
+                                   "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL)
+            : vips_webpload_buffer((void *)data, length, &shrunk, "scale", 1.0 / shrink, "access", VIPS_ACCESS_SEQUENTIAL,
+                                   "fail_on", VIPS_FAIL_ON_TRUNCATED, NULL);
+        if (step(&image, failed, shrunk)) return -1;
+    }
+    VipsImage *next = NULL;
+    if (step(&image, vips_autorot(image, &next, NULL), next)) return -1;
+    /* CMYK needs its profile to become RGB at all; RGB profiles are taken as sRGB, as
+     * vips_thumbnail does by default. */
+    if (vips_image_get_interpretation(image) == VIPS_INTERPRETATION_CMYK && vips_image_get_typeof(image, VIPS_META_ICC_NAME)) {
+        if (vips_icc_transform(image, &next, "srgb", "embedded", TRUE, "intent", VIPS_INTENT_RELATIVE, NULL) == 0) {
+            g_object_unref(image);
+            image = next;
+        } else {
+            vips_error_clear(); /* a broken profile: the plain colourspace conversion below */
+        }
+    }
+    double remaining = VIPS_MIN(1.0, VIPS_MIN(max_width / (double)image->Xsize, max_height / (double)image->Ysize));
+    if (remaining < 1.0) {
+        /* Premultiplied, so that transparent pixels lend no colour to the edge. */
+        int alpha = vips_image_hasalpha(image);
+        if (alpha && step(&image, vips_premultiply(image, &next, NULL), next)) return -1;
+        if (step(&image, vips_resize(image, &next, remaining, NULL), next)) return -1;
+        if (alpha && step(&image, vips_unpremultiply(image, &next, NULL), next)) return -1;
+        if (alpha && step(&image, vips_cast_uchar(image, &next, NULL), next)) return -1;
+    }
     if (vips_image_get_interpretation(image) != VIPS_INTERPRETATION_sRGB ||
         vips_image_get_format(image) != VIPS_FORMAT_UCHAR) {
         VipsImage *converted = NULL;

@@ -54,6 +54,33 @@ import Testing
     }
 }
 
+extension DecodingTests {
+    @Test func shrinksToFitAndNeverEnlarges() throws {
+        let jpeg = try Synthetic(width: 400, height: 300) { x, y in (Double(x % 256), Double(y % 256), 120) }.encoded(.jpeg)
+        // Exactly a shrink-on-load factor, between factors, and larger than the source.
+        for (box, expected) in [((100, 100), (100, 75)), ((250, 250), (250, 188)), ((800, 800), (400, 300))] {
+            let raster = try Vips.decode(jpeg, fittingIn: box.0, box.1)
+            #expect(abs(raster.width - expected.0) <= 1 && abs(raster.height - expected.1) <= 1, "\(box): \(raster.width)x\(raster.height)")
+        }
+    }
+
+    @Test func downsizingWithAlphaLendsNoColourFromTransparentPixels() throws {
+        // Opaque red on the left, fully transparent black on the right.
+        var pixels = [UInt8](repeating: 0, count: 64 * 32 * 4)
+        for y in 0..<32 {
+            for x in 0..<32 { pixels.replaceSubrange((y * 64 + x) * 4..<(y * 64 + x) * 4 + 4, with: [230, 20, 20, 255]) }
+        }
+        let png = try Vips.encode(Raster(width: 64, height: 32, bands: 4, pixels: pixels), as: .png, quality: 100)
+        let small = try Vips.decode(png, fittingIn: 20, 20)
+        #expect(small.bands == 4 && small.width == 20)
+        for x in 0..<small.width {
+            let offset = (5 * small.width + x) * 4
+            // Wherever some of the red shows, it is red, not darkened towards the black behind.
+            if small.pixels[offset + 3] > 8 { #expect(small.pixels[offset] > 200, "x \(x): \(Array(small.pixels[offset..<offset + 4]))") }
+        }
+    }
+}
+
 @Suite struct CutoutTests {
     let engine = try! ImageEngine()
 

@@ -26,9 +26,10 @@ void pv_vips_free(void *pointer);
 int pv_vips_header(const void *data, size_t length, int *width, int *height, int *bands, int *has_alpha);
 
 /*
- * Decodes, applies EXIF orientation, converts to 8-bit sRGB and shrinks (on load where the
- * format allows) to fit inside max_width x max_height; never enlarges. Returns 3-band RGB, or
- * 4-band RGBA when the source has alpha; *pixels is allocated.
+ * Decodes, applies EXIF orientation, converts to 8-bit sRGB and shrinks (on load by a power of
+ * two where the format allows, then lanczos, premultiplied) to fit inside max_width x
+ * max_height; never enlarges. Returns 3-band RGB, or 4-band RGBA when the source has alpha;
+ * *pixels is allocated.
  */
 int pv_vips_decode(const void *data, size_t length, int max_width, int max_height,
                    uint8_t **pixels, int *width, int *height, int *bands);
