@@ -2,6 +2,7 @@
 #include "copencv.h"
 
 #include <algorithm>
+#include <atomic>
 #include <cmath>
 
 #include <opencv2/core.hpp>
@@ -72,6 +73,83 @@ private:
     cv::Mat sums_;
 };
 
+// Half-width of the edge band, in crop pixels: a working pixel and a half, where the coarse
+// edge can be off by about that much.
+int edgeRadius(double sx, double sy) { return std::max(2, int(std::round(1.5 * std::max(sx, sy)))); }
+
+// Refines the crop `image`, whose top-left pixel sits at (cx, cy) in the coarse mask and which
+// has `sx` x `sy` pixels per coarse pixel, into straight-alpha RGBA `out`.
+void refineRegion(const cv::Mat &image, const cv::Mat &coarseMask, double cx, double cy, double sx, double sy, cv::Mat &out) {
+    const int width = image.cols, height = image.rows;
+    // The coarse rectangle, scaled onto the crop: an affine map sampled bilinearly.
+    cv::Mat map = (cv::Mat_<double>(2, 3) << sx, 0, -cx * sx + 0.5 * (sx - 1), 0, sy, -cy * sy + 0.5 * (sy - 1));
+    cv::Mat alpha;
+    cv::Mat coarseFloat;
+    coarseMask.convertTo(coarseFloat, CV_32F, 1.0 / 255);
+    cv::warpAffine(coarseFloat, alpha, map, cv::Size(width, height), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+
+    // Snap the edge to the image's own edges, in a band a few working pixels wide.
+    cv::Mat colour, grey;
+    image.convertTo(colour, CV_32FC3, 1.0 / 255);
+    cv::cvtColor(colour, grey, cv::COLOR_RGB2GRAY);
+    const int radius = edgeRadius(sx, sy);
+    cv::Mat refined = guidedFilter(grey, alpha, radius, 2e-4);
+    refined = cv::min(cv::max(refined, 0.0), 1.0);
+    // Outside the band the coarse answer stands; inside, contrast is restored so the edge
+    // is soft over a pixel or two rather than smeared.
+    // The band: within `radius` of the edge on either side (distance transforms are linear in
+    // the pixel count, where a large elliptical erosion is not).
+    const cv::Mat inside = alpha > 0.5;
+    cv::Mat toOutside, toInside;
+    cv::distanceTransform(inside, toOutside, cv::DIST_L2, 3);
+    cv::distanceTransform(~inside, toInside, cv::DIST_L2, 3);
+    const cv::Mat band = (toOutside <= radius) & (toInside <= radius);
+    cv::Mat sharpened = cv::min(cv::max((refined - 0.5) * 1.6 + 0.5, 0.0), 1.0);
+    cv::Mat hard;
+    cv::Mat(alpha > 0.5).convertTo(hard, CV_32F, 1.0 / 255);
+    hard.copyTo(alpha);
+    sharpened.copyTo(alpha, band);
+
+    // Decontaminate: where alpha is partial, the observed colour is F·a + B·(1−a); solve for F
+    // with B the nearby background and fall back on the nearby product colour where a is small.
+    const int cell = std::max(1, int(std::round(2.0 * radius / 3.0)));
+    SpreadColour behind(image.size(), cell), product(image.size(), cell);
+    for (int y = 0; y < height; ++y) {
+        const auto *observed = colour.ptr<cv::Vec3f>(y);
+        const float *a = alpha.ptr<float>(y);
+        for (int x = 0; x < width; ++x) {
+            if (a[x] < 0.05f) behind.add(x, y, observed[x]);
+            else if (a[x] > 0.95f) product.add(x, y, observed[x]);
+        }
+    }
+    behind.spread(3.0 * radius);
+    product.spread(2.0 * radius);
+
+    for (int y = 0; y < height; ++y) {
+        const auto *observed = colour.ptr<cv::Vec3f>(y);
+        const float *a = alpha.ptr<float>(y);
+        auto *pixel = out.ptr<cv::Vec4b>(y);
+        for (int x = 0; x < width; ++x) {
+            cv::Vec3f f = observed[x];
+            if (a[x] > 0.0f && a[x] < 0.98f) {
+                const float weight = std::max(a[x], 0.05f);
+                const cv::Vec3f background = behind.at(x, y);
+                cv::Vec3f solved;
+                for (int c = 0; c < 3; ++c) {
+                    solved[c] = std::clamp((observed[x][c] - (1 - a[x]) * background[c]) / weight, 0.0f, 1.0f);
+                }
+                const float trust = std::min(1.0f, a[x] / 0.6f);
+                f = solved * trust + product.at(x, y) * (1 - trust);
+            }
+            for (int c = 0; c < 3; ++c) pixel[x][c] = cv::saturate_cast<uchar>(f[c] * 255.0f);
+            pixel[x][3] = cv::saturate_cast<uchar>(a[x] * 255.0f);
+        }
+    }
+}
+
+// How far beyond its own rows a stripe must see: the guided filter's and the colour spread's reach.
+int refineReach(double sx, double sy) { return 10 * edgeRadius(sx, sy) + 8; }
+
 }  // namespace
 
 extern "C" int pv_cv_refine(const uint8_t *rgb, int width, int height, size_t stride,
@@ -81,79 +159,33 @@ extern "C" int pv_cv_refine(const uint8_t *rgb, int width, int height, size_t st
     try {
         const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
         const cv::Mat coarseMask(coarse_height, coarse_width, CV_8U, const_cast<uint8_t *>(coarse));
-
-        // The coarse rectangle, scaled onto the crop: an affine map sampled bilinearly.
         const double sx = width / cw, sy = height / ch;
-        cv::Mat map = (cv::Mat_<double>(2, 3) << sx, 0, -cx * sx + 0.5 * (sx - 1), 0, sy, -cy * sy + 0.5 * (sy - 1));
-        cv::Mat alpha;
-        cv::Mat coarseFloat;
-        coarseMask.convertTo(coarseFloat, CV_32F, 1.0 / 255);
-        cv::warpAffine(coarseFloat, alpha, map, cv::Size(width, height), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
-
-        // Snap the edge to the image's own edges, in a band a few working pixels wide.
-        cv::Mat colour, grey;
-        image.convertTo(colour, CV_32FC3, 1.0 / 255);
-        cv::cvtColor(colour, grey, cv::COLOR_RGB2GRAY);
-        const double scale = std::max(sx, sy);
-        const int radius = std::max(2, int(std::round(1.5 * scale)));
-        cv::Mat refined = guidedFilter(grey, alpha, radius, 2e-4);
-        refined = cv::min(cv::max(refined, 0.0), 1.0);
-        // Outside the band the coarse answer stands; inside, contrast is restored so the edge
-        // is soft over a pixel or two rather than smeared.
-        // The band: within `radius` of the edge on either side (distance transforms are linear in
-        // the pixel count, where a large elliptical erosion is not).
-        const cv::Mat inside = alpha > 0.5;
-        cv::Mat toOutside, toInside;
-        cv::distanceTransform(inside, toOutside, cv::DIST_L2, 3);
-        cv::distanceTransform(~inside, toInside, cv::DIST_L2, 3);
-        const cv::Mat band = (toOutside <= radius) & (toInside <= radius);
-        cv::Mat sharpened = cv::min(cv::max((refined - 0.5) * 1.6 + 0.5, 0.0), 1.0);
-        cv::Mat hard;
-        cv::Mat(alpha > 0.5).convertTo(hard, CV_32F, 1.0 / 255);
-        hard.copyTo(alpha);
-        sharpened.copyTo(alpha, band);
-
-        // Decontaminate: where alpha is partial, the observed colour is F·a + B·(1−a); solve for F
-        // with B the nearby background and fall back on the nearby product colour where a is small.
-        const int cell = std::max(1, int(std::round(2.0 * radius / 3.0)));
-        SpreadColour behind(image.size(), cell), product(image.size(), cell);
-        for (int y = 0; y < height; ++y) {
-            const auto *observed = colour.ptr<cv::Vec3f>(y);
-            const float *a = alpha.ptr<float>(y);
-            for (int x = 0; x < width; ++x) {
-                if (a[x] < 0.05f) behind.add(x, y, observed[x]);
-                else if (a[x] > 0.95f) product.add(x, y, observed[x]);
-            }
-        }
-        behind.spread(3.0 * radius);
-        product.spread(2.0 * radius);
-
         cv::Mat out(height, width, CV_8UC4, rgba);
-        for (int y = 0; y < height; ++y) {
-            const auto *observed = colour.ptr<cv::Vec3f>(y);
-            const float *a = alpha.ptr<float>(y);
-            auto *pixel = out.ptr<cv::Vec4b>(y);
-            for (int x = 0; x < width; ++x) {
-                cv::Vec3f f = observed[x];
-                if (a[x] > 0.0f && a[x] < 0.98f) {
-                    const float weight = std::max(a[x], 0.05f);
-                    const cv::Vec3f background = behind.at(x, y);
-                    cv::Vec3f solved;
-                    for (int c = 0; c < 3; ++c) {
-                        solved[c] = std::clamp((observed[x][c] - (1 - a[x]) * background[c]) / weight, 0.0f, 1.0f);
-                    }
-                    const float trust = std::min(1.0f, a[x] / 0.6f);
-                    f = solved * trust + product.at(x, y) * (1 - trust);
+        // Two stripes, one per core of a typical node; always two, so the result never depends on
+        // the machine. Each sees enough rows beyond its own that the seam does not show.
+        const int reach = refineReach(sx, sy);
+        const int half = (height + 1) / 2;
+        std::atomic<bool> failed{false};
+        cv::parallel_for_(cv::Range(0, 2), [&](const cv::Range &stripes) {
+            for (int stripe = stripes.start; stripe < stripes.end; ++stripe) {
+                const int top = stripe * half, bottom = std::min(height, top + half);
+                if (top >= bottom) continue;
+                const int from = std::max(0, top - reach), to = std::min(height, bottom + reach);
+                try {
+                    cv::Mat refined(to - from, width, CV_8UC4);
+                    refineRegion(image.rowRange(from, to), coarseMask, cx, cy + from / sy, sx, sy, refined);
+                    refined.rowRange(top - from, bottom - from).copyTo(out.rowRange(top, bottom));
+                } catch (...) {
+                    failed = true;
                 }
-                for (int c = 0; c < 3; ++c) pixel[x][c] = cv::saturate_cast<uchar>(f[c] * 255.0f);
-                pixel[x][3] = cv::saturate_cast<uchar>(a[x] * 255.0f);
             }
-        }
-        return PV_CV_OK;
+        });
+        return failed ? PV_CV_FAILED : PV_CV_OK;
     } catch (...) {
         return PV_CV_FAILED;
     }
 }
+
 
 extern "C" int pv_cv_resize_rgb(const uint8_t *rgb, int width, int height, uint8_t *out, int out_width, int out_height) {
     if (!rgb || !out || width < 1 || height < 1 || out_width < 1 || out_height < 1) return PV_CV_INVALID_ARGUMENT;

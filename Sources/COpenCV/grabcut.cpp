@@ -1,4 +1,5 @@
 #include "grabcut.hpp"
+#include "rows.hpp"
 
 #include <algorithm>
 #include <array>
@@ -123,10 +124,10 @@ Samples collect(const cv::Mat &image, const cv::Mat &labels) {
 // Each sample's nearest component under the mixture.
 cv::Mat assign(const Mixture &mixture, const cv::Mat &samples) {
     cv::Mat clusters(samples.rows, 1, CV_32S);
-    for (int i = 0; i < samples.rows; ++i) {
+    pv::forEachRow(samples.rows, [&](int i) {
         const float *s = samples.ptr<float>(i);
         clusters.at<int>(i) = mixture.nearest(cv::Vec3d(s[0], s[1], s[2]));
-    }
+    });
     return clusters;
 }
 
@@ -179,10 +180,13 @@ void grabCut(const cv::Mat &image, cv::Mat &labels, int iterations) {
 
     // Graph nodes: the undecided pixels only.
     std::vector<int> node(size_t(w) * h, -1);
-    int undecided = 0;
+    std::vector<int> pixelOf;
     for (int i = 0; i < w * h; ++i) {
-        if (isUndecided(labels.data[i])) node[i] = undecided++;
+        if (!isUndecided(labels.data[i])) continue;
+        node[i] = int(pixelOf.size());
+        pixelOf.push_back(i);
     }
+    const int undecided = int(pixelOf.size());
     if (undecided == 0) return;
 
     for (int iteration = 0; iteration < iterations; ++iteration) {
@@ -195,13 +199,12 @@ void grabCut(const cv::Mat &image, cv::Mat &labels, int iterations) {
 
         cv::detail::GCGraph<double> graph(undecided, 8 * undecided);
         std::vector<double> source(undecided), sink(undecided);
-        for (int i = 0; i < w * h; ++i) {
-            if (node[i] < 0) continue;
-            graph.addVtx();
-            const cv::Vec3d colour = image.at<cv::Vec3b>(i / w, i % w);
-            source[node[i]] = background.cost(colour);
-            sink[node[i]] = foreground.cost(colour);
-        }
+        pv::forEachRow(undecided, [&](int v) {
+            const cv::Vec3d colour = image.at<cv::Vec3b>(pixelOf[v] / w, pixelOf[v] % w);
+            source[v] = background.cost(colour);
+            sink[v] = foreground.cost(colour);
+        });
+        for (int v = 0; v < undecided; ++v) graph.addVtx();
         for (int y = 0; y < h; ++y) {
             for (int x = 0; x < w; ++x) {
                 const int p = y * w + x;
