@@ -1,5 +1,6 @@
 // Edge refinement, premultiplied resizing, compositing and the sandbox watermark.
 #include "copencv.h"
+#include "rows.hpp"
 
 #include <algorithm>
 #include <atomic>
@@ -233,7 +234,8 @@ extern "C" int pv_cv_composite(uint8_t *canvas, int width, int height, int bands
     if (!canvas || !layer || (bands != 3 && bands != 4)) return PV_CV_INVALID_ARGUMENT;
     try {
         const cv::Rect target = cv::Rect(x, y, layer_width, layer_height) & cv::Rect(0, 0, width, height);
-        for (int row = target.y; row < target.y + target.height; ++row) {
+        pv::forEachRow(target.height, [&](int offset) {
+            const int row = target.y + offset;
             uint8_t *destination = canvas + (size_t(row) * width + target.x) * bands;
             const uint8_t *source = layer + (size_t(row - y) * layer_width + (target.x - x)) * 4;
             for (int column = 0; column < target.width; ++column, destination += bands, source += 4) {
@@ -250,7 +252,7 @@ extern "C" int pv_cv_composite(uint8_t *canvas, int width, int height, int bands
                     destination[3] = uint8_t(std::lround(outAlpha * 255));
                 }
             }
-        }
+        });
         return PV_CV_OK;
     } catch (...) {
         return PV_CV_FAILED;
