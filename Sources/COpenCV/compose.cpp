@@ -198,10 +198,10 @@ extern "C" int pv_cv_refine(const uint8_t *rgb, int width, int height, size_t st
 }
 
 
-extern "C" int pv_cv_resize_rgb(const uint8_t *rgb, int width, int height, uint8_t *out, int out_width, int out_height) {
+extern "C" int pv_cv_resize_rgb(const uint8_t *rgb, int width, int height, size_t stride, uint8_t *out, int out_width, int out_height) {
     if (!rgb || !out || width < 1 || height < 1 || out_width < 1 || out_height < 1) return PV_CV_INVALID_ARGUMENT;
     try {
-        const cv::Mat source(height, width, CV_8UC3, const_cast<uint8_t *>(rgb));
+        const cv::Mat source(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
         cv::Mat destination(out_height, out_width, CV_8UC3, out);
         cv::resize(source, destination, destination.size(), 0, 0, out_width < width ? cv::INTER_AREA : cv::INTER_CUBIC);
         return PV_CV_OK;
@@ -210,11 +210,11 @@ extern "C" int pv_cv_resize_rgb(const uint8_t *rgb, int width, int height, uint8
     }
 }
 
-extern "C" int pv_cv_resize_rgba(const uint8_t *rgba, int width, int height,
+extern "C" int pv_cv_resize_rgba(const uint8_t *rgba, int width, int height, size_t stride,
                                  uint8_t *out, int out_width, int out_height) {
     if (!rgba || !out || width < 1 || height < 1 || out_width < 1 || out_height < 1) return PV_CV_INVALID_ARGUMENT;
     try {
-        const cv::Mat source(height, width, CV_8UC4, const_cast<uint8_t *>(rgba));
+        const cv::Mat source(height, width, CV_8UC4, const_cast<uint8_t *>(rgba), stride);
         cv::Mat floating;
         source.convertTo(floating, CV_32FC4, 1.0 / 255);
         std::vector<cv::Mat> channels;
@@ -252,7 +252,7 @@ extern "C" int pv_cv_composite(uint8_t *canvas, int width, int height, int bands
                 const float a = source[3] / 255.0f;
                 if (a <= 0) continue;
                 if (bands == 3) {
-                    for (int c = 0; c < 3; ++c) destination[c] = uint8_t(std::lround(source[c] * a + destination[c] * (1 - a)));
+                    for (int c = 0; c < 3; ++c) destination[c] = uint8_t(source[c] * a + destination[c] * (1 - a) + 0.5f);
                 } else {
                     const float below = destination[3] / 255.0f;
                     const float outAlpha = a + below * (1 - a);

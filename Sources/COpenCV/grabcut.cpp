@@ -197,7 +197,7 @@ void grabCut(const cv::Mat &image, cv::Mat &labels, int iterations) {
         background.learn(samples.background, assign(background, samples.background));
         foreground.learn(samples.foreground, assign(foreground, samples.foreground));
 
-        cv::detail::GCGraph<double> graph(undecided, 8 * undecided);
+        cv::detail::GCGraph<float> graph(undecided, 8 * undecided);
         std::vector<double> source(undecided), sink(undecided);
         pv::forEachRow(undecided, [&](int v) {
             const cv::Vec3d colour = image.at<cv::Vec3b>(pixelOf[v] / w, pixelOf[v] % w);

@@ -251,19 +251,19 @@ public final class ImageEngine: Sendable {
         let top = max(0, Int(((Double(box.y) - margin) * ratio).rounded(.down)))
         let right = min(detailed.width, Int(((Double(box.x + box.width) + margin) * ratio).rounded(.up)))
         let bottom = min(detailed.height, Int(((Double(box.y + box.height) + margin) * ratio).rounded(.up)))
-        let crop = detailed.cropped(x: left, y: top, width: right - left, height: bottom - top)
+        let crop = PixelRect(x: left, y: top, width: right - left, height: bottom - top)
         let outScale = fitScale / (Double(detailed.width) / Double(header.width))
         let outWidth = max(1, Int((Double(crop.width) * outScale).rounded()))
         let outHeight = max(1, Int((Double(crop.height) * outScale).rounded()))
 
         let scaled: Raster
         if segmentation.hadAlpha {
-            scaled = try Vision.resize(crop, width: outWidth, height: outHeight)
+            scaled = try Vision.resize(detailed, region: crop, width: outWidth, height: outHeight)
         } else {
             // Refine at output scale: the colour crop is resized in 8 bits first, so the soft edge
             // is computed once, at the size it will be seen.
             scaled = try Vision.refine(
-                try Vision.resize(crop.rgb, width: outWidth, height: outHeight),
+                try Vision.resize(detailed.rgb, region: crop, width: outWidth, height: outHeight),
                 coarse: segmentation.mask, coarseWidth: work.width, coarseHeight: work.height,
                 region: (Double(left) / ratio, Double(top) / ratio, Double(crop.width) / ratio, Double(crop.height) / ratio))
         }

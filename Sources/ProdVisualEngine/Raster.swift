@@ -32,17 +32,6 @@ struct Raster {
         }
     }
 
-    /// A copy of the rectangle, clipped to the raster.
-    func cropped(x: Int, y: Int, width: Int, height: Int) -> Raster {
-        var out = [UInt8]()
-        out.reserveCapacity(width * height * bands)
-        for row in y..<(y + height) {
-            let start = (row * self.width + x) * bands
-            out.append(contentsOf: pixels[start..<start + width * bands])
-        }
-        return Raster(width: width, height: height, bands: bands, pixels: out)
-    }
-
     /// The colour bands alone (drops alpha).
     var rgb: Raster {
         guard bands == 4 else { return self }

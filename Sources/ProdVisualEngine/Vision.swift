@@ -108,13 +108,21 @@ enum Vision {
     /// Resizes RGB (area averaging down, cubic up) or straight-alpha RGBA (premultiplied, so
     /// edges keep no dark fringe).
     static func resize(_ image: Raster, width: Int, height: Int) throws(ImagingError) -> Raster {
-        guard image.width != width || image.height != height else { return image }
+        try resize(image, region: PixelRect(x: 0, y: 0, width: image.width, height: image.height), width: width, height: height)
+    }
+
+    /// Resizes a region of the raster, read in place.
+    static func resize(_ image: Raster, region: PixelRect, width: Int, height: Int) throws(ImagingError) -> Raster {
         let bands = image.bands
+        guard region.x >= 0, region.y >= 0, region.width > 0, region.height > 0,
+              region.x + region.width <= image.width, region.y + region.height <= image.height
+        else { throw .processingFailed("resize region outside the image") }
         var out = [UInt8](repeating: 0, count: width * height * bands)
         let status = image.pixels.withUnsafeBufferPointer { source in
             out.withUnsafeMutableBufferPointer {
                 let resize = bands == 4 ? pv_cv_resize_rgba : pv_cv_resize_rgb
-                return resize(source.baseAddress, Int32(image.width), Int32(image.height), $0.baseAddress, Int32(width), Int32(height))
+                let start = source.baseAddress! + (region.y * image.width + region.x) * bands
+                return resize(start, Int32(region.width), Int32(region.height), image.width * bands, $0.baseAddress, Int32(width), Int32(height))
             }
         }
         guard status == 0 else { throw .processingFailed("resize failed (\(status))") }

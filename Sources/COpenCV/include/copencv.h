@@ -71,11 +71,12 @@ void pv_cv_segmenter_estimate(const pv_segmenter *segmenter, int *x, int *y, int
 int pv_cv_segmenter_finish(pv_segmenter *segmenter, uint8_t *mask, pv_cutout_report *report);
 void pv_cv_segmenter_free(pv_segmenter *segmenter);
 
-/* Resizes 8-bit RGB: area averaging when shrinking, cubic when enlarging. */
-int pv_cv_resize_rgb(const uint8_t *rgb, int width, int height, uint8_t *out, int out_width, int out_height);
+/* Resizes 8-bit RGB (rows `stride` bytes apart, so a region can be passed in place): area
+ * averaging when shrinking, cubic when enlarging. */
+int pv_cv_resize_rgb(const uint8_t *rgb, int width, int height, size_t stride, uint8_t *out, int out_width, int out_height);
 
 /* Resizes straight-alpha RGBA with premultiplication, so edges keep no dark fringe. */
-int pv_cv_resize_rgba(const uint8_t *rgba, int width, int height,
+int pv_cv_resize_rgba(const uint8_t *rgba, int width, int height, size_t stride,
                       uint8_t *out, int out_width, int out_height);
 
 /*
