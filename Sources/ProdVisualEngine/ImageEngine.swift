@@ -187,9 +187,9 @@ public final class ImageEngine: Sendable {
     func seed(_ source: [UInt8], header: Vips.Header) throws(ImagingError) -> Seeded {
         let side = Self.workingSide(forLongSide: max(header.width, header.height))
         let work = try Vips.decode(source, fittingIn: side, side)
-        let alpha = work.alpha
-        let transparentShare = Double(alpha.lazy.filter { $0 < 128 }.count) / Double(alpha.count)
-        if work.bands == 4, transparentShare > 0.01, transparentShare < 0.995 {
+        let alpha = work.bands == 4 ? work.alpha : []
+        let transparentShare = Double(alpha.lazy.filter { $0 < 128 }.count) / Double(max(1, alpha.count))
+        if transparentShare > 0.01, transparentShare < 0.995 {
             let mask = alpha.map { $0 >= 128 ? UInt8(255) : 0 }
             return Seeded(work: work, final: Segmentation(
                 work: work, mask: mask, box: Self.boundingBox(mask, width: work.width, height: work.height),
