@@ -10,6 +10,7 @@ packages=(
   opencv-data
   libsqlite3-dev
   fonts-dejavu-core
+  fonts-lato
 )
 
 missing=()

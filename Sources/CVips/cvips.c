@@ -181,6 +181,18 @@ int pv_vips_encode(const uint8_t *pixels, int width, int height, int bands, int 
     return failed;
 }
 
+int pv_vips_text_fit(const char *text, const char *font, int max_width, int max_height, int align,
+                     uint8_t **mask, int *width, int *height) {
+    VipsImage *image = NULL;
+    /* With both width and height, vips searches for the largest size at which the wrapped text
+     * fits the box: text never overflows and is never cut. */
+    if (vips_text(&image, text, "font", font, "width", max_width, "height", max_height,
+                  "align", align, "wrap", VIPS_TEXT_WRAP_WORD, NULL))
+        return -1;
+    int bands = 0;
+    return write_pixels(image, mask, width, height, &bands);
+}
+
 int pv_vips_text_mask(const char *text, const char *font, int dpi, uint8_t **mask, int *width, int *height) {
     VipsImage *image = NULL;
     if (vips_text(&image, text, "font", font, "dpi", dpi, NULL)) return -1;

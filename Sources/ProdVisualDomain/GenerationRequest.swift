@@ -19,6 +19,17 @@ public struct GenerationRequest: Sendable {
     public var format: String?
     public var quality: Int?
     public var webhookURL: String?
+    public var text: [TextField: TextValue] = [:]
+    public var scene: String?
+    public var seed: Int?
+    public var compareStyle: String?
+    public var colors: [String]?
+
+    /// A `text` field's value: most are one string, `features` a list.
+    public enum TextValue: Sendable, Equatable {
+        case string(String)
+        case list([String])
+    }
 
     public init(
         source: ImageSource?, style: String?, platform: String? = nil, dimensions: String? = nil,
@@ -45,6 +56,12 @@ public struct GenerationPlan: Sendable, Equatable {
     public let background: Background
     public let format: ImageFormat
     public let quality: Int
+    public let text: StyleText
+    public let scene: String?
+    /// Nil: derived from the image's bytes, so each product gets its own variant.
+    public let seed: UInt64?
+    public let compareStyle: Style?
+    public let colors: [RGBColor]
 
     public var dimensions: String { "\(width)x\(height)" }
 
@@ -74,8 +91,8 @@ public struct GenerationPlan: Sendable, Equatable {
             throw .invalid("Parameter 'image_url' is empty.")
         }
 
-        var width = platform.defaultWidth
-        var height = platform.defaultHeight
+        var width = style.defaultSize?.width ?? platform.defaultWidth
+        var height = style.defaultSize?.height ?? platform.defaultHeight
         if let dimensions = request.dimensions {
             (width, height) = try Self.parseDimensions(dimensions)
         }
@@ -112,6 +129,18 @@ public struct GenerationPlan: Sendable, Equatable {
             throw .invalid("A transparent background needs format png or webp; JPEG has no alpha channel.")
         }
 
+        let compareStyle = try Self.compareStyle(request.compareStyle, for: style)
+        text = try Self.text(request.text, for: style, comparing: compareStyle)
+        scene = try Self.scene(request.scene, for: style)
+        if let seed = request.seed {
+            guard style.parameters.contains("seed") else { throw .invalid("Style '\(style.id)' has no variants to seed; omit 'seed'.") }
+            guard seed >= 0 else { throw .invalid("Parameter 'seed' must be a non-negative integer; got \(seed).") }
+            self.seed = UInt64(seed)
+        } else {
+            self.seed = nil
+        }
+        colors = try Self.colors(request.colors, for: style)
+        self.compareStyle = compareStyle
         self.source = source
         self.style = style
         self.platform = platform
@@ -120,6 +149,96 @@ public struct GenerationPlan: Sendable, Equatable {
         self.background = background
         self.format = format
         self.quality = quality
+    }
+
+    static let maxTextLength = 160
+    static let maxFeatures = 6
+
+    /// The `text` object checked against what the style lays out.
+    static func text(_ fields: [TextField: GenerationRequest.TextValue], for style: Style, comparing: Style?) throws(ServiceError) -> StyleText {
+        guard style.parameters.contains("text") || fields.isEmpty else {
+            throw .invalid("Style '\(style.id)' draws no text; omit 'text'. Text styles: \(StyleCatalog.all.filter { $0.parameters.contains("text") }.map(\.id).joined(separator: ", ")).")
+        }
+        var text = StyleText()
+        for (field, value) in fields {
+            switch (field, value) {
+            case (.features, .list(let items)):
+                guard items.count <= maxFeatures else { throw .invalid("'text.features' takes at most \(maxFeatures) items; got \(items.count).") }
+                text.features = try items.enumerated().map { index, item throws(ServiceError) in
+                    try checked(item, name: "text.features[\(index)]")
+                }
+            case (.features, .string):
+                throw .invalid("'text.features' must be an array of strings.")
+            case (_, .list):
+                throw .invalid("'text.\(field.rawValue)' must be a string.")
+            case (.headline, .string(let value)): text.headline = try checked(value, name: "text.headline")
+            case (.subheadline, .string(let value)): text.subheadline = try checked(value, name: "text.subheadline")
+            case (.badge, .string(let value)): text.badge = try checked(value, name: "text.badge")
+            case (.widthLabel, .string(let value)): text.widthLabel = try checked(value, name: "text.width_label")
+            case (.heightLabel, .string(let value)): text.heightLabel = try checked(value, name: "text.height_label")
+            }
+        }
+        for required in [style] + (comparing.map { [$0] } ?? []) where !required.requiredText.isEmpty {
+            let given = required.requiredText.contains { field in
+                switch field {
+                case .headline: text.headline != nil
+                case .subheadline: text.subheadline != nil
+                case .features: !text.features.isEmpty
+                case .badge: text.badge != nil
+                case .widthLabel: text.widthLabel != nil
+                case .heightLabel: text.heightLabel != nil
+                }
+            }
+            guard given else {
+                let names = required.requiredText.map { "'text.\($0.rawValue)'" }.joined(separator: " or ")
+                throw .invalid("Style '\(required.id)' needs \(names).")
+            }
+        }
+        return text
+    }
+
+    private static func checked(_ value: String, name: String) throws(ServiceError) -> String {
+        let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { throw .invalid("'\(name)' is empty.") }
+        guard trimmed.count <= maxTextLength else {
+            throw .invalid("'\(name)' is \(trimmed.count) characters; at most \(maxTextLength) fit a layout.")
+        }
+        return trimmed
+    }
+
+    static func scene(_ name: String?, for style: Style) throws(ServiceError) -> String? {
+        guard let name else { return nil }
+        guard !style.scenes.isEmpty else { throw .invalid("Style '\(style.id)' has no scenes; omit 'scene'.") }
+        guard style.scenes.contains(name) else {
+            throw .invalid("Unknown scene '\(name)' for style '\(style.id)'. Available scenes: \(style.scenes.joined(separator: ", ")).")
+        }
+        return name
+    }
+
+    static func compareStyle(_ id: String?, for style: Style) throws(ServiceError) -> Style? {
+        guard let id else { return style.composition == .comparison ? StyleCatalog.style(id: "white_bg") : nil }
+        guard style.composition == .comparison else { throw .invalid("'compare_style' applies to the comparison style only.") }
+        guard let compared = StyleCatalog.style(id: id), ![.comparison, .colorVariants].contains(compared.composition) else {
+            throw .invalid("Parameter 'compare_style' must be a single-image style such as white_bg or lifestyle; got '\(id)'.")
+        }
+        return compared
+    }
+
+    static let colourRange = 2...6
+
+    static func colors(_ values: [String]?, for style: Style) throws(ServiceError) -> [RGBColor] {
+        guard style.composition == .colorVariants else {
+            guard values == nil else { throw .invalid("'colors' applies to the color_variants style only.") }
+            return []
+        }
+        guard let values else { throw .invalid("Style 'color_variants' needs 'colors': 2 to 6 hex colours, e.g. [\"#1f3a93\", \"#c0392b\"].") }
+        guard colourRange.contains(values.count) else {
+            throw .invalid("'colors' takes \(colourRange.lowerBound) to \(colourRange.upperBound) hex colours; got \(values.count).")
+        }
+        return try values.enumerated().map { index, value throws(ServiceError) in
+            guard let colour = RGBColor(hex: value) else { throw .invalid("'colors[\(index)]' must be a hex colour like #1f3a93; got '\(value)'.") }
+            return colour
+        }
     }
 
     static func parseDimensions(_ text: String) throws(ServiceError) -> (Int, Int) {
@@ -140,10 +259,16 @@ public struct GenerationPlan: Sendable, Equatable {
 extension GenerationPlan {
     /// What the engine is asked to draw for this plan.
     public func renderSpec(watermark: String?) -> RenderSpec {
-        // A transparent background on a plain-background style is the transparent composition.
-        let composition = background == .transparent ? .transparent : style.composition
-        return RenderSpec(
+        // A transparent background on the plain white style is the transparent composition.
+        let composition = background == .transparent && style.composition == .whiteBackground ? .transparent : style.composition
+        var spec = RenderSpec(
             composition: composition, width: width, height: height, productFill: platform.productFill,
             background: background, format: format, quality: quality, watermark: watermark)
+        spec.text = text
+        spec.scene = scene
+        spec.seed = seed
+        spec.colors = colors
+        spec.compareWith = compareStyle?.composition ?? .whiteBackground
+        return spec
     }
 }

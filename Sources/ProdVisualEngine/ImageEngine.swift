@@ -39,16 +39,7 @@ public final class ImageEngine: Sendable {
     public func render(source: [UInt8], spec: RenderSpec) throws(ImagingError) -> RenderedImage {
         try validate(spec)
         let (_, header) = try inspect(source)
-        let transparent = spec.composition == .transparent || spec.background == .transparent
-        let product = try isolate(
-            source, header: header,
-            fitting: (Double(spec.width) * spec.productFill, Double(spec.height) * spec.productFill))
-
-        var canvas = Raster(width: spec.width, height: spec.height, background: transparent ? .transparent : spec.background)
-        // Centre the product's own bounding box, not the crop around it.
-        let x = (spec.width - product.box.width) / 2 - product.box.x
-        let y = (spec.height - product.box.height) / 2 - product.box.y
-        try Vision.composite(product.layer, onto: &canvas, x: x, y: y)
+        var canvas = try compose(source, header: header, spec: spec, seed: spec.seed ?? Self.contentSeed(source))
         if let watermark = spec.watermark, !watermark.isEmpty {
             let size = max(12, min(spec.width, spec.height) / 9)
             let text = try Vips.textMask(watermark, font: "DejaVu Sans Bold \(size)")
@@ -56,6 +47,29 @@ public final class ImageEngine: Sendable {
         }
         let bytes = try Vips.encode(canvas, as: spec.format, quality: spec.quality)
         return RenderedImage(bytes: bytes, width: spec.width, height: spec.height, format: spec.format)
+    }
+
+    /// FNV-1a of the bytes' length and their first 64 KB: cheap, and stable across machines.
+    static func contentSeed(_ bytes: [UInt8]) -> UInt64 {
+        var hash: UInt64 = 0xCBF2_9CE4_8422_2325
+        for byte in bytes.prefix(65536) + withUnsafeBytes(of: UInt64(bytes.count).littleEndian, Array.init) {
+            hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+        }
+        return hash
+    }
+
+    /// The product alone, centred on a plain background or transparency.
+    func plain(_ source: [UInt8], header: Vips.Header, spec: RenderSpec) throws(ImagingError) -> Raster {
+        let transparent = spec.composition == .transparent || spec.background == .transparent
+        let product = try isolate(
+            source, header: header,
+            fitting: (Double(spec.width) * spec.productFill, Double(spec.height) * spec.productFill))
+        var canvas = Raster(width: spec.width, height: spec.height, background: transparent ? .transparent : spec.background)
+        // Centre the product's own bounding box, not the crop around it.
+        let x = (spec.width - product.box.width) / 2 - product.box.x
+        let y = (spec.height - product.box.height) / 2 - product.box.y
+        try Vision.composite(product.layer, onto: &canvas, x: x, y: y)
+        return canvas
     }
 
     /// The product on transparency over the whole frame, as an RGBA PNG, with what was learned.
@@ -214,7 +228,7 @@ public final class ImageEngine: Sendable {
     }
 
     /// Cuts the product out at exactly the scale at which its bounding box fits the target box.
-    private func isolate(_ source: [UInt8], header: Vips.Header, fitting target: (width: Double, height: Double)) throws(ImagingError) -> Product {
+    func isolate(_ source: [UInt8], header: Vips.Header, fitting target: (width: Double, height: Double)) throws(ImagingError) -> Product {
         let seeded = try seed(source, header: header)
         let workScale = Double(seeded.work.width) / Double(header.width)
         // The scale at which a working-pixel box fits the target, capped at the source's own.

@@ -44,6 +44,21 @@ struct Raster {
         return Raster(width: width, height: height, bands: 3, pixels: out)
     }
 
+    /// With an alpha band (opaque where there was none).
+    var rgba: Raster {
+        guard bands == 3 else { return self }
+        let pixels = [UInt8](unsafeUninitializedCapacity: width * height * 4) { buffer, count in
+            for index in 0..<(width * height) {
+                buffer[index * 4] = self.pixels[index * 3]
+                buffer[index * 4 + 1] = self.pixels[index * 3 + 1]
+                buffer[index * 4 + 2] = self.pixels[index * 3 + 2]
+                buffer[index * 4 + 3] = 255
+            }
+            count = width * height * 4
+        }
+        return Raster(width: width, height: height, bands: 4, pixels: pixels)
+    }
+
     /// The alpha band as a mask (255 everywhere when there is none).
     var alpha: [UInt8] {
         guard bands == 4 else { return [UInt8](repeating: 255, count: width * height) }

@@ -42,11 +42,49 @@ public enum Background: Sendable, Hashable {
 }
 
 /// How the cut-out product is laid out. Each case is one composition the engine can draw.
+/// What the engine draws around the product. Raw values are the API's style ids.
 public enum Composition: String, Sendable, CaseIterable {
     /// Centred on a plain colour (pure white by default).
     case whiteBackground = "white_bg"
     /// Centred on transparency.
     case transparent
+    case lifestyle, mockup, infographic
+    case socialSquare = "social_square"
+    case socialStory = "social_story"
+    case heroBanner = "hero_banner"
+    case comparison
+    case dropShadow = "drop_shadow"
+    case reflection, gradient, pastel
+    case darkLuxury = "dark_luxury"
+    case marble
+    case woodenTable = "wooden_table"
+    case podium
+    case flatLay = "flat_lay"
+    case outdoor
+    case saleBadge = "sale_badge"
+    case colorVariants = "color_variants"
+    case dimensions
+}
+
+/// Words a text-bearing style lays out. Every field is optional here; styles that cannot work
+/// without one are refused before rendering.
+public struct StyleText: Sendable, Equatable {
+    public var headline: String?
+    public var subheadline: String?
+    public var features: [String]
+    public var badge: String?
+    public var widthLabel: String?
+    public var heightLabel: String?
+
+    public init(headline: String? = nil, subheadline: String? = nil, features: [String] = [], badge: String? = nil,
+                widthLabel: String? = nil, heightLabel: String? = nil) {
+        self.headline = headline
+        self.subheadline = subheadline
+        self.features = features
+        self.badge = badge
+        self.widthLabel = widthLabel
+        self.heightLabel = heightLabel
+    }
 }
 
 public struct RenderSpec: Sendable {
@@ -61,6 +99,16 @@ public struct RenderSpec: Sendable {
     public var quality: Int
     /// Tiled diagonally across the whole image when set (sandbox outputs).
     public var watermark: String?
+    public var text = StyleText()
+    /// A named variant of a scene style; nil picks one from the seed.
+    public var scene: String?
+    /// Same seed, same image: textures, palettes and variants derive from it. Nil derives it
+    /// from the source's bytes, so each product gets its own variant, the same every time.
+    public var seed: UInt64?
+    /// Target colours for color_variants.
+    public var colors: [RGBColor] = []
+    /// The style comparison shows beside the original.
+    public var compareWith: Composition = .whiteBackground
 
     public init(
         composition: Composition, width: Int, height: Int, productFill: Double, background: Background,

@@ -1,4 +1,5 @@
 import CVips
+import Foundation
 
 /// The libvips calls the engine makes, through the C shim.
 enum Vips {
@@ -60,6 +61,22 @@ enum Vips {
     }
 
     /// A one-band coverage mask of the text, set in `font` (a Pango description).
+    /// Text wrapped and sized to fit the box, as a one-band coverage mask. Markup characters in
+    /// the text are escaped: what the caller sends is what is drawn.
+    static func fittedText(_ text: String, font: String, width: Int, height: Int, align: TextAlignment) throws(ImagingError) -> (pixels: [UInt8], width: Int, height: Int) {
+        try start()
+        guard width > 0, height > 0 else { throw .invalidSpec("no room for the text") }
+        let escaped = text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+            .replacingOccurrences(of: ">", with: "&gt;")
+        var pixels: UnsafeMutablePointer<UInt8>?
+        var outWidth: Int32 = 0, outHeight: Int32 = 0
+        guard pv_vips_text_fit(escaped, font, Int32(width), Int32(height), align.rawValue, &pixels, &outWidth, &outHeight) == 0, let pixels else {
+            throw .processingFailed("text: \(lastError())")
+        }
+        defer { pv_vips_free(pixels) }
+        return (Array(UnsafeBufferPointer(start: pixels, count: Int(outWidth) * Int(outHeight))), Int(outWidth), Int(outHeight))
+    }
+
     static func textMask(_ text: String, font: String) throws(ImagingError) -> (mask: [UInt8], width: Int, height: Int) {
         try start()
         var pixels: UnsafeMutablePointer<UInt8>?

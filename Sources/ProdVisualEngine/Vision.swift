@@ -129,6 +129,16 @@ enum Vision {
         return Raster(width: width, height: height, bands: bands, pixels: out)
     }
 
+    /// Recolours an RGBA product layer in place, keeping its shading.
+    static func recolour(_ layer: inout Raster, to colour: RGBColor) throws(ImagingError) {
+        let (width, height) = (layer.width, layer.height)
+        let target = [colour.r, colour.g, colour.b]
+        let status = layer.pixels.withUnsafeMutableBufferPointer { pixels in
+            target.withUnsafeBufferPointer { pv_cv_recolour(pixels.baseAddress, Int32(width), Int32(height), $0.baseAddress) }
+        }
+        guard status == 0 else { throw .processingFailed("recolour failed (\(status))") }
+    }
+
     static func composite(_ layer: Raster, onto canvas: inout Raster, x: Int, y: Int) throws(ImagingError) {
         let (width, height, bands) = (canvas.width, canvas.height, canvas.bands)
         let status = layer.pixels.withUnsafeBufferPointer { source in

@@ -6,7 +6,9 @@ import ProdVisualDomain
 struct CatalogController {
     func styles(_ request: Request, context: APIRequestContext) -> StylesResponse {
         let items = StyleCatalog.all.map {
-            StylesResponse.Item(id: $0.id, name: $0.name, description: $0.description, parameters: $0.parameters)
+            StylesResponse.Item(
+                id: $0.id, name: $0.name, description: $0.description, parameters: $0.parameters,
+                requires: $0.requires, scenes: $0.scenes.isEmpty ? nil : $0.scenes)
         }
         return StylesResponse(styles: items, total: items.count)
     }

@@ -17,6 +17,32 @@ enum GenerateRequestReader {
         var format: String?
         var quality: Int?
         var webhook_url: String?
+        var text: Text?
+        var scene: String?
+        var seed: Int?
+        var compare_style: String?
+        var colors: [String]?
+
+        /// The words of text-bearing styles.
+        struct Text: Decodable {
+            var headline: String?
+            var subheadline: String?
+            var features: [String]?
+            var badge: String?
+            var width_label: String?
+            var height_label: String?
+
+            var fields: [TextField: GenerationRequest.TextValue] {
+                var fields: [TextField: GenerationRequest.TextValue] = [:]
+                fields[.headline] = headline.map { .string($0) }
+                fields[.subheadline] = subheadline.map { .string($0) }
+                fields[.features] = features.map { .list($0) }
+                fields[.badge] = badge.map { .string($0) }
+                fields[.widthLabel] = width_label.map { .string($0) }
+                fields[.heightLabel] = height_label.map { .string($0) }
+                return fields
+            }
+        }
     }
 
     static func read(_ request: Request, context: APIRequestContext) async throws -> GenerationRequest {
@@ -59,9 +85,15 @@ enum GenerateRequestReader {
         } else if let upload {
             source = .bytes(upload)
         }
-        return GenerationRequest(
+        var request = GenerationRequest(
             source: source, style: body.style, platform: body.platform, dimensions: body.dimensions,
             background: body.background, format: body.format, quality: body.quality, webhookURL: body.webhook_url)
+        request.text = body.text?.fields ?? [:]
+        request.scene = body.scene
+        request.seed = body.seed
+        request.compareStyle = body.compare_style
+        request.colors = body.colors
+        return request
     }
 
     /// Accepts plain base64 or a data URL (`data:image/png;base64,...`).
@@ -106,15 +138,29 @@ enum GenerateRequestReader {
             throw ServiceError.invalid("The multipart body could not be parsed.")
         }
         func text(_ key: String) -> String? { fields[key].map { String(decoding: $0, as: UTF8.self) } }
-        var quality: Int?
-        if let value = text("quality") {
-            guard let parsed = Int(value) else { throw ServiceError.invalid("Parameter 'quality' must be an integer.") }
-            quality = parsed
+        func integer(_ key: String) throws -> Int? {
+            guard let value = text(key) else { return nil }
+            guard let parsed = Int(value) else { throw ServiceError.invalid("Parameter '\(key)' must be an integer.") }
+            return parsed
+        }
+        // Structured fields travel as JSON text in a form; colours may also be comma-separated.
+        var styleText: Body.Text?
+        if let json = fields["text"] {
+            do {
+                styleText = try JSONDecoder().decode(Body.Text.self, from: Data(json))
+            } catch {
+                throw ServiceError.invalid("Field 'text' must be a JSON object, e.g. {\"headline\": \"New in\"}.")
+            }
+        }
+        let colors = text("colors").map { value in
+            (try? JSONDecoder().decode([String].self, from: Data(value.utf8)))
+                ?? value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
         }
         let body = Body(
             image_url: text("image_url"), image_base64: text("image_base64"), style: text("style"),
             platform: text("platform"), dimensions: text("dimensions"), background: text("background"),
-            format: text("format"), quality: quality, webhook_url: text("webhook_url"))
+            format: text("format"), quality: try integer("quality"), webhook_url: text("webhook_url"),
+            text: styleText, scene: text("scene"), seed: try integer("seed"), compare_style: text("compare_style"), colors: colors)
         return try request(from: body, upload: fields["image"] ?? fields["image_file"])
     }
 
@@ -126,6 +172,7 @@ enum GenerateRequestReader {
         switch type {
         case is Int.Type: "an integer"
         case is String.Type: "a string"
+        case is [String].Type: "an array of strings"
         default: "of type \(type)"
         }
     }

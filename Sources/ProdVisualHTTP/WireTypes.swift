@@ -69,6 +69,10 @@ struct StylesResponse: WireResponse {
         let name: String
         let description: String
         let parameters: [String]
+        /// Fields the style cannot render without (one of them suffices), e.g. `text.headline`.
+        let requires: [String]
+        /// Named variants accepted by `scene`; absent for styles without scenes.
+        let scenes: [String]?
     }
     let styles: [Item]
     let total: Int

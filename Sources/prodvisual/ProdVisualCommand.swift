@@ -5,7 +5,7 @@ struct ProdVisualCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prodvisual",
         abstract: "Marketplace-ready product visuals from a product photo.",
-        subcommands: [ServeCommand.self, KeysCommand.self, CreditsCommand.self, GenerateCommand.self, CutoutCommand.self, BenchCommand.self])
+        subcommands: [ServeCommand.self, KeysCommand.self, CreditsCommand.self, GenerateCommand.self, CutoutCommand.self, ContactSheetCommand.self, BenchCommand.self])
 }
 
 /// The data directory option shared by the operator commands.
