@@ -256,7 +256,9 @@ public final class ImageEngine: Sendable {
         let box = segmentation.box
         let fitScale = min(target.width / (Double(box.width) / workScale), target.height / (Double(box.height) / workScale))
         let needed = min(1, fitScale)
-        let detailed = expectedScale >= 0.85 * needed ? try pending.result() : try decode(at: decodeScale(needed))
+        // The speculative decode is always collected, so no work outlives the render.
+        let speculative = try pending.result()
+        let detailed = expectedScale >= 0.85 * needed ? speculative : try decode(at: decodeScale(needed))
         let ratio = Double(detailed.width) / Double(work.width)
 
         // A margin around the box leaves room for the soft edge.

@@ -31,7 +31,7 @@ extension ImageEngine {
             let base = backdropColour(spec) ?? random.pick(Palette.gradients)
             var stage = Stage(width: spec.width, height: spec.height)
             try stage.linearGradient(base.mixed(with: .white, 0.55), base, angle: 100)
-            let product = try stand(source, header, on: &stage, box: (w * 0.5, h * 0.87, w * spec.productFill * 0.9, h * spec.productFill * 0.9))
+            let product = try stand(source, header, on: &stage, box: (w * 0.5, h * 0.86, w * 0.66, h * 0.68))
             try stage.groundShadow(of: product, contact: 0.45, cast: 0.12)
             try stage.place(product)
             return stage.canvas
@@ -40,7 +40,7 @@ extension ImageEngine {
             let base = backdropColour(spec) ?? random.pick(Palette.pastels)
             var stage = Stage(width: spec.width, height: spec.height)
             try stage.radialGradient(base.mixed(with: .white, 0.35), base, at: (0.5, 0.4))
-            let product = try stand(source, header, on: &stage, box: (w * 0.5, h * 0.86, w * 0.74, h * 0.72))
+            let product = try stand(source, header, on: &stage, box: (w * 0.5, h * 0.85, w * 0.64, h * 0.64))
             try stage.groundShadow(of: product, contact: 0.4, cast: 0.18, angle: random.next(in: -30...30))
             try stage.place(product)
             return stage.canvas
@@ -130,7 +130,8 @@ extension ImageEngine {
         // The far edge of the table softens: depth of field.
         try stage.blur(PixelRect(x: 0, y: horizon, width: spec.width, height: Int(h * 0.06)), sigma: max(1.5, w * 0.004))
         try stage.lightPool(at: (0.35, 0.3), radius: 0.8, strength: setting.light)
-        let product = try stand(source, header, on: &stage, box: (w * 0.5, h * 0.86, w * 0.62, Double(horizon) * 0.95 + h * 0.12))
+        // Table-top scale: the product stands in the room rather than filling it.
+        let product = try stand(source, header, on: &stage, box: (w * 0.5, h * 0.86, w * 0.56, h * 0.58))
         if setting.glossy { try stage.reflection(of: product, opacity: 0.18, fade: 0.3) }
         try stage.groundShadow(of: product, contact: 0.6, cast: 0.22, angle: random.next(in: 10...35))
         try stage.place(product)
@@ -211,7 +212,9 @@ extension ImageEngine {
             }
         case .saleBadge:
             try stage.radialGradient(.white, base.mixed(with: .white, 0.6), at: (0.5, 0.45))
-            let product = try stand(source, header, on: &stage, box: (w * 0.5, h * 0.9, w * 0.74, h * 0.74))
+            // Below the headline when there is one: text never covers the product.
+            let room = text.headline == nil ? 0.74 : 0.64
+            let product = try stand(source, header, on: &stage, box: (w * 0.5, h * 0.9, w * 0.72, h * room))
             try stage.groundShadow(of: product, contact: 0.45, cast: 0.12)
             try stage.place(product)
             try badgeStamp(text.badge ?? "", on: &stage, centre: (w * 0.8, h * 0.2), radius: min(w, h) * 0.14)
