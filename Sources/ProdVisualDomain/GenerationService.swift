@@ -11,6 +11,8 @@ public struct GenerationView: Sendable {
     public let outputURL: String?
     /// The account's balance after this request; set only by the call that created it.
     public let creditsRemaining: Int?
+    /// The output judged against its platform's rules; nil unless completed.
+    public let compliance: ComplianceReport?
 }
 
 /// Runs generations: validate, reserve the credit, obtain the image, render, store, settle.
@@ -69,15 +71,23 @@ public struct GenerationService: Sendable {
             let source = try await sourceBytes(plan.source)
             let spec = plan.renderSpec(watermark: key.mode == .test ? "SAMPLE" : nil)
             let engine = self.engine
-            let rendered = try await pool.run { try engine.render(source: source, spec: spec) }
+            // Measuring decodes the output again: CPU work, so it stays on the pool too.
+            let (rendered, measurement) = try await pool.run {
+                let rendered = try engine.render(source: source, spec: spec)
+                return (rendered, try engine.measure(output: rendered.bytes))
+            }
+            let compliance = ComplianceReport(
+                platform: plan.platform, measurement: measurement, traits: StyleTraits.of(styleID: plan.style.id),
+                watermarked: spec.watermark != nil)
             let size = try outputs.write(rendered.bytes, as: fileName)
             let elapsed = Int(clock().timeIntervalSince(started) * 1000)
-            let balance = try await store.completeGeneration(
-                id: id, output: GenerationOutput(outputFile: fileName, fileSize: size, generationTimeMs: elapsed), at: clock())
+            let output = GenerationOutput(
+                outputFile: fileName, fileSize: size, generationTimeMs: elapsed, compliance: try compliance.json())
+            let balance = try await store.completeGeneration(id: id, output: output, at: clock())
             guard let completed = try await store.generation(id: id) else { throw ServiceError.notFound("Generation \(id) vanished.") }
             return GenerationView(
                 record: completed, outputURL: outputs.url(for: fileName, expiresAt: completed.expiresAt),
-                creditsRemaining: balance)
+                creditsRemaining: balance, compliance: compliance)
         } catch {
             let failure = Self.serviceError(for: error)
             if failure.kind == .serverError { logger.error("generation \(id) failed: \(error)") }
@@ -94,7 +104,8 @@ public struct GenerationService: Sendable {
         }
         let available = record.status == .completed && record.purgedAt == nil && record.expiresAt > clock()
         let url = available ? record.outputFile.map { outputs.url(for: $0, expiresAt: record.expiresAt) } : nil
-        return GenerationView(record: record, outputURL: url, creditsRemaining: nil)
+        return GenerationView(
+            record: record, outputURL: url, creditsRemaining: nil, compliance: try record.compliance.map(ComplianceReport.init(json:)))
     }
 
     /// Deletes outputs past their expiry; returns how many were removed.

@@ -33,6 +33,7 @@ struct GenerationResponse: WireResponse {
         case id, status, outputURL = "output_url", style, platform, dimensions, format, fileSize = "file_size"
         case creditsUsed = "credits_used", creditsRemaining = "credits_remaining"
         case generationTimeMs = "generation_time_ms", createdAt = "created_at", expiresAt = "expires_at", error
+        case compliance
     }
 
     struct ErrorBody: Encodable {
@@ -57,6 +58,8 @@ struct GenerationResponse: WireResponse {
         try container.encode(record.generationTimeMs, forKey: .generationTimeMs)
         try container.encode(timestamp(record.createdAt), forKey: .createdAt)
         try container.encode(timestamp(record.expiresAt), forKey: .expiresAt)
+        // The domain's report already carries the wire's snake_case keys.
+        try container.encode(view.compliance, forKey: .compliance)
         if record.status == .failed {
             try container.encode(ErrorBody(code: record.errorCode ?? "server_error", message: record.errorMessage ?? ""), forKey: .error)
         }

@@ -110,13 +110,15 @@ public struct GenerationRecord: Sendable, Equatable {
     public let expiresAt: Date
     /// Set by the sweeper once the output file is deleted.
     public var purgedAt: Date?
+    /// The output's compliance report as JSON (the domain owns its shape); nil until completed.
+    public var compliance: String?
 
     public init(
         id: String, accountID: String, keyID: String, mode: KeyMode, status: GenerationStatus,
         style: String, platform: String, format: String, width: Int, height: Int, parameters: String,
         creditsUsed: Int, fileSize: Int? = nil, outputFile: String? = nil, generationTimeMs: Int? = nil,
         errorCode: String? = nil, errorMessage: String? = nil, createdAt: Date, completedAt: Date? = nil,
-        expiresAt: Date, purgedAt: Date? = nil
+        expiresAt: Date, purgedAt: Date? = nil, compliance: String? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -139,6 +141,7 @@ public struct GenerationRecord: Sendable, Equatable {
         self.completedAt = completedAt
         self.expiresAt = expiresAt
         self.purgedAt = purgedAt
+        self.compliance = compliance
     }
 }
 
@@ -147,11 +150,14 @@ public struct GenerationOutput: Sendable, Equatable {
     public let outputFile: String
     public let fileSize: Int
     public let generationTimeMs: Int
+    /// The compliance report as JSON.
+    public let compliance: String?
 
-    public init(outputFile: String, fileSize: Int, generationTimeMs: Int) {
+    public init(outputFile: String, fileSize: Int, generationTimeMs: Int, compliance: String? = nil) {
         self.outputFile = outputFile
         self.fileSize = fileSize
         self.generationTimeMs = generationTimeMs
+        self.compliance = compliance
     }
 }
 

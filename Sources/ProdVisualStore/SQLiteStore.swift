@@ -72,7 +72,9 @@ public actor SQLiteStore: Store {
             purged_at INTEGER
         );
         CREATE INDEX generations_expiry ON generations(expires_at) WHERE purged_at IS NULL;
-        """
+        """,
+        // The compliance report (JSON) of a completed generation, returned again by look-ups.
+        "ALTER TABLE generations ADD COLUMN compliance TEXT;",
     ]
 
     private static func migrate(_ connection: SQLiteConnection) throws {
@@ -210,11 +212,11 @@ public actor SQLiteStore: Store {
             try connection.query(
                 """
                 UPDATE generations SET status = 'completed', output_file = ?, file_size = ?,
-                    generation_time_ms = ?, completed_at = ?
+                    generation_time_ms = ?, completed_at = ?, compliance = ?
                 WHERE id = ? AND status IN ('pending', 'processing')
                 """,
                 [.text(output.outputFile), .integer(Int64(output.fileSize)),
-                 .integer(Int64(output.generationTimeMs)), SQLValue(date), .text(id)])
+                 .integer(Int64(output.generationTimeMs)), SQLValue(date), SQLValue(output.compliance), .text(id)])
             return try balance(record.accountID)
         }
     }
@@ -266,14 +268,14 @@ public actor SQLiteStore: Store {
             """
             INSERT INTO generations (id, account_id, key_id, mode, status, style, platform, format, width, height,
                 parameters, credits_used, file_size, output_file, generation_time_ms, error_code, error_message,
-                created_at, completed_at, expires_at, purged_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                created_at, completed_at, expires_at, purged_at, compliance)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.text(g.id), .text(g.accountID), .text(g.keyID), .text(g.mode.rawValue), .text(g.status.rawValue),
              .text(g.style), .text(g.platform), .text(g.format), SQLValue(g.width), SQLValue(g.height),
              .text(g.parameters), SQLValue(g.creditsUsed), SQLValue(g.fileSize), SQLValue(g.outputFile),
              SQLValue(g.generationTimeMs), SQLValue(g.errorCode), SQLValue(g.errorMessage), SQLValue(g.createdAt),
-             SQLValue(g.completedAt), SQLValue(g.expiresAt), SQLValue(g.purgedAt)])
+             SQLValue(g.completedAt), SQLValue(g.expiresAt), SQLValue(g.purgedAt), SQLValue(g.compliance)])
     }
 
     // MARK: Row mapping
@@ -301,6 +303,6 @@ public actor SQLiteStore: Store {
             generationTimeMs: row["generation_time_ms"]?.int, errorCode: row["error_code"]?.string,
             errorMessage: row["error_message"]?.string, createdAt: row["created_at"]?.date ?? .distantPast,
             completedAt: row["completed_at"]?.date, expiresAt: row["expires_at"]?.date ?? .distantPast,
-            purgedAt: row["purged_at"]?.date)
+            purgedAt: row["purged_at"]?.date, compliance: row["compliance"]?.string)
     }
 }

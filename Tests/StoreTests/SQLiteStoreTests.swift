@@ -62,6 +62,32 @@ import Testing
         #expect(summary.usedTotal == 0)
     }
 
+    @Test func complianceIsKeptWithTheCompletedGeneration() async throws {
+        try await seedAccount(credits: 5)
+        _ = try await store.startGeneration(generation("gen_c"))
+        #expect(try await store.generation(id: "gen_c")?.compliance == nil)
+        let report = #"{"platform":"amazon","verdict":"pass"}"#
+        _ = try await store.completeGeneration(
+            id: "gen_c", output: GenerationOutput(outputFile: "gen_c.png", fileSize: 1, generationTimeMs: 1, compliance: report), at: now)
+        #expect(try await store.generation(id: "gen_c")?.compliance == report)
+    }
+
+    @Test func databaseFromBeforeComplianceIsUpgraded() async throws {
+        try await seedAccount(credits: 5)
+        _ = try await store.startGeneration(generation("gen_old"))
+        // Put the file back to schema version 1, as databases made before compliance are.
+        let path = directory.appendingPathComponent("db.sqlite").path
+        let connection = try SQLiteConnection(path: path)
+        try connection.execute("ALTER TABLE generations DROP COLUMN compliance; PRAGMA user_version = 1;")
+
+        let reopened = try SQLiteStore(path: path)
+        let old = try #require(try await reopened.generation(id: "gen_old"))
+        #expect(old.compliance == nil)
+        _ = try await reopened.completeGeneration(
+            id: "gen_old", output: GenerationOutput(outputFile: "gen_old.png", fileSize: 1, generationTimeMs: 1, compliance: "{}"), at: now)
+        #expect(try await reopened.generation(id: "gen_old")?.compliance == "{}")
+    }
+
     @Test func completionRecordsOutputAndUsage() async throws {
         try await seedAccount(credits: 5)
         _ = try await store.startGeneration(generation("gen_a", at: now.addingTimeInterval(-86_400 * 2)))
