@@ -2,8 +2,6 @@ import Foundation
 import ProdVisualEngine
 
 /// What a style puts on the image, as far as marketplace content rules care.
-///
-/// Kept apart from the style catalogue so that compliance does not depend on how styles render.
 public struct StyleTraits: Sendable, Equatable {
     /// The style draws text or badges on the image.
     public let addsText: Bool
@@ -15,32 +13,6 @@ public struct StyleTraits: Sendable, Equatable {
         self.addsText = addsText
         self.mainImageEligible = mainImageEligible
     }
-
-    private static let packshot = StyleTraits(addsText: false, mainImageEligible: true)
-    private static let scene = StyleTraits(addsText: false, mainImageEligible: false)
-    private static let graphic = StyleTraits(addsText: true, mainImageEligible: false)
-
-    private static let byStyleID: [String: StyleTraits] = [
-        "white_bg": packshot, "transparent": packshot, "drop_shadow": packshot, "reflection": packshot,
-        "gradient": packshot, "pastel": packshot,
-        "lifestyle": scene, "mockup": scene, "marble": scene, "wooden_table": scene, "podium": scene,
-        "flat_lay": scene, "outdoor": scene, "dark_luxury": scene, "comparison": scene, "color_variants": scene,
-        "infographic": graphic, "social_square": graphic, "social_story": graphic, "hero_banner": graphic,
-        "sale_badge": graphic, "dimensions": graphic,
-    ]
-
-    /// Unknown styles are not offered as main images: a wrong "pass" costs a seller a suppressed listing.
-    public static func of(styleID: String) -> StyleTraits { byStyleID[styleID] ?? scene }
-}
-
-extension Platform {
-    /// Platforms whose published content rules forbid text, logos or watermarks on the main image.
-    public var forbidsTextOnMainImage: Bool {
-        ["amazon", "ebay", "walmart", "google_shopping", "mercadolibre"].contains(id)
-    }
-
-    /// Longest side a platform takes: Mercado Libre documents 1920; Amazon's 10000 serves elsewhere.
-    public var maxLongestSide: Int { id == "mercadolibre" ? 1920 : 10_000 }
 }
 
 /// An output judged against its platform's image rules, as a main image and as an additional one.

@@ -257,6 +257,11 @@ public struct GenerationPlan: Sendable, Equatable {
 }
 
 extension GenerationPlan {
+    /// The style's traits as this request uses it: social formats draw text only when given some.
+    public var styleTraits: StyleTraits {
+        StyleTraits(addsText: style.traits.addsText && text != StyleText(), mainImageEligible: style.traits.mainImageEligible)
+    }
+
     /// What the engine is asked to draw for this plan.
     public func renderSpec(watermark: String?) -> RenderSpec {
         // A transparent background on the plain white style is the transparent composition.

@@ -77,7 +77,7 @@ public struct GenerationService: Sendable {
                 return (rendered, try engine.measure(output: rendered.bytes))
             }
             let compliance = ComplianceReport(
-                platform: plan.platform, measurement: measurement, traits: StyleTraits.of(styleID: plan.style.id),
+                platform: plan.platform, measurement: measurement, traits: plan.styleTraits,
                 watermarked: spec.watermark != nil)
             let size = try outputs.write(rendered.bytes, as: fileName)
             let elapsed = Int(clock().timeIntervalSince(started) * 1000)

@@ -22,6 +22,10 @@ public struct Platform: Sendable, Equatable {
     /// Largest file the platform accepts, in bytes; nil where it sets none.
     public let maxFileBytes: Int?
     public let minLongestSide: Int?
+    /// Longest side the platform takes (Mercado Libre documents 1920).
+    public var maxLongestSide: Int { id == "mercadolibre" ? 1920 : 10_000 }
+    /// The platform's content rules forbid text, logos or watermarks on a main image.
+    public var forbidsTextOnMainImage: Bool { ["amazon", "ebay", "walmart", "google_shopping", "mercadolibre"].contains(id) }
 }
 
 public enum PlatformCatalog {

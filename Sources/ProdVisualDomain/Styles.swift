@@ -22,6 +22,8 @@ public struct Style: Sendable, Equatable {
     let defaultSize: (width: Int, height: Int)?
     /// Named variants of a scene style (`scene`).
     public let scenes: [String]
+    /// What compliance needs to know: whether it can be a main image, whether it draws text.
+    public let traits: StyleTraits
 
     public static func == (lhs: Style, rhs: Style) -> Bool { lhs.id == rhs.id }
 }
@@ -38,42 +40,49 @@ public enum StyleCatalog {
     private static let common = ["platform", "dimensions", "format", "quality"]
     private static let scene = common + ["scene", "seed"]
 
+    /// A plain product on a backdrop: fit to be a listing's main image.
+    private static let packshot = StyleTraits(addsText: false, mainImageEligible: true)
+    /// Scenes, props and layouts: additional images only.
+    private static let additional = StyleTraits(addsText: false, mainImageEligible: false)
+    private static let graphic = StyleTraits(addsText: true, mainImageEligible: false)
+
     private static func style(
         _ id: String, _ name: String, _ description: String, _ composition: Composition, parameters: [String],
-        background: Bool = false, alpha: Bool = false, requiredText: [TextField] = [], size: (Int, Int)? = nil
+        background: Bool = false, alpha: Bool = false, requiredText: [TextField] = [], size: (Int, Int)? = nil,
+        traits: StyleTraits = additional
     ) -> Style {
         Style(id: id, name: name, description: description, parameters: parameters, composition: composition,
               usesBackground: background, requiresAlpha: alpha, requiredText: requiredText,
-              defaultSize: size, scenes: SceneCatalog.names(for: composition))
+              defaultSize: size, scenes: SceneCatalog.names(for: composition), traits: traits)
     }
 
     public static let all: [Style] = [
         style("lifestyle", "Lifestyle Shot", "The product on a table in a room (living room, kitchen, office, bathroom), with window light, depth of field and shadows that follow its shape",
               .lifestyle, parameters: scene),
         style("white_bg", "Clean White Background", "Studio-quality white background: the product cut out and centred on pure white at the platform's fill",
-              .whiteBackground, parameters: common + ["background"], background: true),
+              .whiteBackground, parameters: common + ["background"], background: true, traits: packshot),
         style("mockup", "Product Mockup", "The product on a clean studio surface receding to a horizon, with a soft reflection and contact shadow",
               .mockup, parameters: scene),
         style("infographic", "Infographic", "The product beside feature cards with leader lines; needs text.features, takes text.headline",
-              .infographic, parameters: common + ["background", "text"], background: true, requiredText: [.features]),
+              .infographic, parameters: common + ["background", "text"], background: true, requiredText: [.features], traits: graphic),
         style("social_square", "Social Media (1:1)", "Square post for Instagram and Facebook: gradient backdrop, optional headline and badge",
-              .socialSquare, parameters: common + ["background", "text", "seed"], background: true, size: (1440, 1440)),
+              .socialSquare, parameters: common + ["background", "text", "seed"], background: true, size: (1440, 1440), traits: graphic),
         style("social_story", "Social Media (9:16)", "Vertical story or reel: text kept out of the top 14% and bottom 20% the apps cover",
-              .socialStory, parameters: common + ["background", "text", "seed"], background: true, size: (1080, 1920)),
+              .socialStory, parameters: common + ["background", "text", "seed"], background: true, size: (1080, 1920), traits: graphic),
         style("hero_banner", "Hero Banner", "Wide storefront banner: headline and subheadline on the left, the product on the right; needs text.headline",
-              .heroBanner, parameters: common + ["background", "text", "seed"], background: true, requiredText: [.headline], size: (2400, 900)),
+              .heroBanner, parameters: common + ["background", "text", "seed"], background: true, requiredText: [.headline], size: (2400, 900), traits: graphic),
         style("comparison", "Before/After", "The original photo beside the processed one (white_bg unless compare_style says otherwise), labelled",
               .comparison, parameters: common + ["compare_style"], size: (2000, 1100)),
         style("transparent", "Transparent Cutout", "The product cut out on a transparent background (PNG or WebP with alpha)",
-              .transparent, parameters: common, alpha: true),
+              .transparent, parameters: common, alpha: true, traits: packshot),
         style("drop_shadow", "Drop Shadow", "The product on a plain background with a soft drop shadow beneath it",
-              .dropShadow, parameters: common + ["background"], background: true),
+              .dropShadow, parameters: common + ["background"], background: true, traits: packshot),
         style("reflection", "Glossy Reflection", "The product standing on a glossy white floor that mirrors it",
-              .reflection, parameters: common),
+              .reflection, parameters: common, traits: packshot),
         style("gradient", "Gradient Backdrop", "A two-tone studio gradient (from background, or chosen by seed) with a contact shadow",
-              .gradient, parameters: common + ["background", "seed"], background: true),
+              .gradient, parameters: common + ["background", "seed"], background: true, traits: packshot),
         style("pastel", "Pastel", "A soft pastel backdrop with a gentle light pool and shadow",
-              .pastel, parameters: common + ["background", "seed"], background: true),
+              .pastel, parameters: common + ["background", "seed"], background: true, traits: packshot),
         style("dark_luxury", "Dark Luxury", "A near-black backdrop with a warm glow, a faint reflection and a vignette",
               .darkLuxury, parameters: common + ["seed"]),
         style("marble", "Marble Surface", "The product on white or black marble receding in perspective",
@@ -87,11 +96,11 @@ public enum StyleCatalog {
         style("outdoor", "Outdoor", "The product outdoors, on a garden path or a terrace, under an open sky",
               .outdoor, parameters: scene),
         style("sale_badge", "Sale Badge", "The product with a round sale badge; needs text.badge, takes text.headline",
-              .saleBadge, parameters: common + ["background", "text", "seed"], background: true, requiredText: [.badge]),
+              .saleBadge, parameters: common + ["background", "text", "seed"], background: true, requiredText: [.badge], traits: graphic),
         style("color_variants", "Colour Variants", "The product recoloured into each of the given colours, side by side; needs colors",
               .colorVariants, parameters: common + ["background", "colors"], background: true, size: (2400, 1200)),
         style("dimensions", "Dimensions", "The product with measurement arrows; needs text.width_label or text.height_label",
-              .dimensions, parameters: common + ["text"], requiredText: [.widthLabel, .heightLabel]),
+              .dimensions, parameters: common + ["text"], requiredText: [.widthLabel, .heightLabel], traits: graphic),
     ]
 
     public static func style(id: String) -> Style? { all.first { $0.id == id } }

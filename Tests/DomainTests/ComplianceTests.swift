@@ -23,7 +23,7 @@ import Testing
 
     func report(_ platformID: String, _ styleID: String, _ measurement: OutputMeasurement, watermarked: Bool = false) throws -> ComplianceReport {
         ComplianceReport(
-            platform: try platform(platformID), measurement: measurement, traits: StyleTraits.of(styleID: styleID),
+            platform: try platform(platformID), measurement: measurement, traits: try #require(StyleCatalog.style(id: styleID)).traits,
             watermarked: watermarked)
     }
 
@@ -134,10 +134,10 @@ import Testing
         #expect(report.summary.contains("sandbox output"))
     }
 
-    @Test func unknownStylesAreNeverMainImages() {
-        #expect(StyleTraits.of(styleID: "something_new") == StyleTraits(addsText: false, mainImageEligible: false))
-        #expect(StyleTraits.of(styleID: "sale_badge") == StyleTraits(addsText: true, mainImageEligible: false))
-        #expect(StyleTraits.of(styleID: "pastel") == StyleTraits(addsText: false, mainImageEligible: true))
+    @Test func onlyPlainPackshotStylesAreMainImages() {
+        let main = Set(StyleCatalog.all.filter(\.traits.mainImageEligible).map(\.id))
+        #expect(main == ["white_bg", "transparent", "drop_shadow", "reflection", "gradient", "pastel"])
+        #expect(StyleCatalog.style(id: "sale_badge")?.traits == StyleTraits(addsText: true, mainImageEligible: false))
     }
 
     @Test func persistedJSONRoundTrips() throws {
