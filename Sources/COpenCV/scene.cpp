@@ -440,7 +440,7 @@ extern "C" int pv_cv_recolour(uint8_t *rgba, int width, int height, const uint8_
         for (int i = 0; i < labels.rows; ++i) {
             if (labels.at<int>(i) == main) spread += cv::norm(samples[i] - material);
         }
-        const float reach = float(std::max(8.0, 2.0 * spread / std::max(1, counts[main])));
+        const float reach = float(std::max(18.0, 2.5 * spread / std::max(1, counts[main])));
 
         // Hue and chroma become the target's, shading is kept: lightness moves by the target's
         // offset from the material's, so folds and highlights survive.

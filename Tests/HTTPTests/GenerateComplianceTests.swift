@@ -62,3 +62,54 @@ import Testing
         }
     }
 }
+
+@Suite struct StyleRequestHTTPTests {
+    func body(_ bytes: [UInt8], _ fields: [String: Any]) -> ByteBuffer {
+        jsonBody(["image_base64": Data(bytes).base64EncodedString()].merging(fields) { $1 })
+    }
+
+    @Test func aBannerWithItsTextRendersAndIsJudgedAsAnAdditionalImage() async throws {
+        let harness = try await Harness.make(credits: 10)
+        let source = try Bench.bag()
+        try await harness.test { client in
+            let request = body(source, [
+                "style": "hero_banner", "platform": "amazon", "format": "jpeg",
+                "text": ["headline": "The new collection", "subheadline": "Free shipping this week"],
+            ])
+            let generated = try await client.execute(uri: "/v1/generate", method: .post, headers: bearer(harness.liveKey), body: request) { response in
+                #expect(response.status == .ok)
+                return try response.jsonObject()
+            }
+            #expect(generated["dimensions"] as? String == "2400x900")
+            let compliance = try #require(generated["compliance"] as? [String: Any])
+            #expect(compliance["intended_use"] as? String == "additional")
+            #expect(compliance["verdict"] as? String == "pass", "\(compliance["summary"] ?? "")")
+            let main = try #require(compliance["main_image"] as? [String: Any])
+            #expect(main["verdict"] as? String == "fail")
+            #expect((compliance["summary"] as? String ?? "").contains("not as a main image"))
+        }
+    }
+
+    @Test func aMissingOrMisplacedFieldIsA400NamingItAndCostsNothing() async throws {
+        let harness = try await Harness.make(credits: 10)
+        let source = try Bench.bag()
+        try await harness.test { client in
+            for (fields, expected) in [
+                (["style": "hero_banner"] as [String: Any], "'text.headline'"),
+                (["style": "infographic", "text": ["features": "not a list"]], "text.features"),
+                (["style": "lifestyle", "scene": "moon"], "Available scenes"),
+                (["style": "color_variants", "colors": ["#ff0000"]], "2 to 6"),
+            ] {
+                try await client.execute(uri: "/v1/generate", method: .post, headers: bearer(harness.liveKey), body: body(source, fields)) { response in
+                    #expect(response.status == .badRequest)
+                    let error = try #require(try response.jsonObject()["error"] as? [String: Any])
+                    #expect((error["message"] as? String ?? "").contains(expected), "\(error)")
+                }
+            }
+            let credits = try await client.execute(uri: "/v1/account/credits", method: .get, headers: bearer(harness.liveKey)) { response in
+                try response.jsonObject()
+            }
+            #expect(credits["credits_remaining"] as? Int == 10, "\(credits)")
+        }
+    }
+}
