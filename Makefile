@@ -19,6 +19,7 @@ test: deps
 # Cutout quality per backdrop against the bench's masks, and speed beside `vips thumbnail`.
 bench: build
 	.build/release/prodvisual bench cutout --bench-dir ../shared/bench
+	.build/release/prodvisual bench styles --bench-dir ../shared/bench
 
 clean:
 	rm -rf .build

@@ -83,11 +83,11 @@ cv::Vec3f surface(int kind, const Noise &noise, float u, float v, float scale, c
     case PV_SURFACE_MARBLE: {
         // Veins: a sine of a turbulent diagonal, sharpened into thin lines, a few of them strong
         // and most faint (a second noise fades them in and out), over soft clouding.
-        const float turbulence = noise.fractal(x * 1.6f, y * 1.6f, 6);
+        const float turbulence = noise.fractal(x * 1.6f, y * 1.6f, 4);
         const float vein = std::abs(std::sin((x * 0.9f + y * 0.5f + turbulence * 4.0f) * 3.14159f));
-        const float presence = std::clamp((noise.fractal(x * 0.8f + 9, y * 0.8f, 3) - 0.42f) * 3.0f, 0.0f, 1.0f);
+        const float presence = std::clamp((noise.fractal(x * 0.8f + 9, y * 0.8f, 2) - 0.42f) * 3.0f, 0.0f, 1.0f);
         const float line = std::pow(1 - vein, 14.0f) * presence * 0.6f + std::pow(1 - vein, 4.0f) * 0.08f;
-        const float cloud = noise.fractal(x * 2.5f + 40, y * 2.5f, 5) - 0.5f;
+        const float cloud = noise.fractal(x * 2.5f + 40, y * 2.5f, 3) - 0.5f;
         return base * (1 + 0.07f * cloud) * (1 - line) + accent * line;
     }
     case PV_SURFACE_WOOD: {
@@ -109,7 +109,7 @@ cv::Vec3f surface(int kind, const Noise &noise, float u, float v, float scale, c
     }
     case PV_SURFACE_CONCRETE:
     default: {
-        const float mottling = noise.fractal(x * 4, y * 4, 6);
+        const float mottling = noise.fractal(x * 4, y * 4, 4);
         const float pores = noise.value(u * 0.9f, v * 0.9f) > 0.93f ? 0.9f : 1.0f;
         return (base * (0.88f + 0.24f * mottling) + accent * 0.0f) * pores;
     }
@@ -205,8 +205,12 @@ extern "C" int pv_cv_blur_region(uint8_t *canvas, int width, int height, int ban
         cv::Mat image = canvasOf(canvas, width, height, bands);
         const cv::Rect region = cv::Rect(x, y, region_width, region_height) & cv::Rect(0, 0, width, height);
         if (region.empty()) return PV_CV_OK;
-        cv::Mat blurred;
-        cv::GaussianBlur(image(region), blurred, cv::Size(), sigma);
+        // Wide blurs run on a smaller copy: the result is smooth, and the cost stays flat.
+        const double factor = std::max(1.0, sigma / 3);
+        cv::Mat small, blurred;
+        cv::resize(image(region), small, cv::Size(std::max(1, int(region.width / factor)), std::max(1, int(region.height / factor))), 0, 0, cv::INTER_AREA);
+        cv::GaussianBlur(small, small, cv::Size(), sigma / factor);
+        cv::resize(small, blurred, region.size(), 0, 0, cv::INTER_LINEAR);
         blurred.copyTo(image(region));
         return PV_CV_OK;
     } catch (...) {
@@ -214,71 +218,98 @@ extern "C" int pv_cv_blur_region(uint8_t *canvas, int width, int height, int ban
     }
 }
 
+namespace {
+
+// Multiplies a shadow map (coverage 0..1 over `region`, at any resolution) into the canvas, so
+// the shadow takes the floor's own colour and texture.
+void darken(uint8_t *canvas, int width, int bands, const cv::Rect &region, const cv::Mat &map) {
+    cv::Mat shadow;
+    cv::resize(map, shadow, region.size(), 0, 0, cv::INTER_LINEAR);
+    pv::forEachRow(region.height, [&](int row) {
+        const float *s = shadow.ptr<float>(row);
+        uint8_t *pixel = canvas + (size_t(region.y + row) * width + region.x) * bands;
+        for (int column = 0; column < region.width; ++column, pixel += bands) {
+            if (s[column] <= 0.002f) continue;
+            const float keep = 1 - std::min(0.92f, s[column]);
+            for (int c = 0; c < 3; ++c) pixel[c] = cv::saturate_cast<uchar>(pixel[c] * keep);
+            if (bands == 4) pixel[3] = std::max<uint8_t>(pixel[3], cv::saturate_cast<uchar>(255 * s[column]));
+        }
+    });
+}
+
+// A layer's alpha at 1/`cell` scale, as floats: shadows are soft, so they are computed on a
+// coarse grid and only the final map is scaled back up.
+cv::Mat coarseAlpha(const uint8_t *layer, int layer_width, int layer_height, double cell) {
+    const cv::Mat rgba(layer_height, layer_width, CV_8UC4, const_cast<uint8_t *>(layer));
+    cv::Mat alpha, small;
+    cv::extractChannel(rgba, alpha, 3);
+    cv::resize(alpha, small, cv::Size(std::max(1, int(std::lround(layer_width / cell))), std::max(1, int(std::lround(layer_height / cell)))), 0, 0, cv::INTER_AREA);
+    small.convertTo(small, CV_32F, 1.0 / 255);
+    return small;
+}
+
+}  // namespace
+
 extern "C" int pv_cv_shadow(uint8_t *canvas, int width, int height, int bands,
                             const uint8_t *layer, int layer_width, int layer_height, int x, int y,
                             int base_y, double contact, double cast, double cast_angle_degrees, double softness) {
     if (!canvas || !layer || (bands != 3 && bands != 4) || layer_width < 1 || layer_height < 1) return PV_CV_INVALID_ARGUMENT;
     try {
-        const cv::Mat rgba(layer_height, layer_width, CV_8UC4, const_cast<uint8_t *>(layer));
-        cv::Mat alpha;
-        cv::extractChannel(rgba, alpha, 3);
-        alpha.convertTo(alpha, CV_32F, 1.0 / 255);
-        cv::Mat shadow = cv::Mat::zeros(height, width, CV_32F);
         const int productHeight = std::max(1, base_y - y);
+        const double squash = 0.28;
+        const double shear = std::tan(cast_angle_degrees * CV_PI / 180.0) * 0.6;
+        // The region the shadows can reach, and a grid on which the product is ~240 cells tall.
+        const double blur = std::max(1.0, softness * productHeight * 0.05);
+        const int margin = int(3 * blur + std::abs(shear) * squash * productHeight + 4);
+        const cv::Rect region = cv::Rect(x - margin, y - margin, layer_width + 2 * margin, base_y - y + 2 * margin) & cv::Rect(0, 0, width, height);
+        if (region.empty()) return PV_CV_OK;
+        const double cell = std::max(1.0, productHeight / 240.0);
+        const cv::Mat alpha = coarseAlpha(layer, layer_width, layer_height, cell);
+        const cv::Size grid(std::max(1, int(std::ceil(region.width / cell))), std::max(1, int(std::ceil(region.height / cell))));
+        cv::Mat shadow = cv::Mat::zeros(grid, CV_32F);
+        // Canvas (cx, cy) -> grid ((cx - region.x) / cell, (cy - region.y) / cell); layer pixels are cells already.
+        const double ox = (x - region.x) / cell, baseLine = (base_y - region.y) / cell, rise = (base_y - y) / cell;
 
         // Cast shadow: the silhouette laid on the floor behind the product, away from a light in
-        // front; squashed, sheared, and softer with distance from the base.
+        // front; squashed, sheared, softened.
         if (cast > 0) {
-            const double squash = 0.28;
-            const double shear = std::tan(cast_angle_degrees * CV_PI / 180.0) * 0.6;
-            // Maps layer (lx, ly) to the canvas: rows fold up from the base line.
-            const cv::Mat map = (cv::Mat_<double>(2, 3) << 1, -shear * squash, x + shear * squash * (base_y - y),
-                                 0, squash, base_y - squash * (base_y - y));
+            const cv::Mat map = (cv::Mat_<double>(2, 3) << 1, -shear * squash, ox + shear * squash * rise, 0, squash, baseLine - squash * rise);
             cv::Mat laid;
-            cv::warpAffine(alpha, laid, map, shadow.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
-            cv::GaussianBlur(laid, laid, cv::Size(), std::max(1.0, softness * productHeight * 0.05));
+            cv::warpAffine(alpha, laid, map, grid, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+            cv::GaussianBlur(laid, laid, cv::Size(), std::max(0.8, blur / cell));
             shadow = cv::max(shadow, laid * cast);
         }
         // Contact shadow: it hugs the silhouette's bottom contour (each column's lowest opaque
         // pixel), so a rounded base sits on the floor instead of hovering over a flat ellipse;
         // a tight dark core and a wider, fainter occlusion.
         if (contact > 0) {
-            cv::Mat foot = cv::Mat::zeros(height, width, CV_32F);
-            const int thickness = std::max(2, int(productHeight * 0.015));
-            for (int column = 0; column < layer_width; ++column) {
-                const int canvasX = x + column;
-                if (canvasX < 0 || canvasX >= width) continue;
+            cv::Mat foot = cv::Mat::zeros(grid, CV_32F);
+            const int thickness = std::max(1, int(std::lround(productHeight * 0.015 / cell)));
+            const double top = y / cell;
+            for (int column = 0; column < alpha.cols; ++column) {
+                const int gx = int(std::lround(ox + column));
+                if (gx < 0 || gx >= grid.width) continue;
                 int bottom = -1;
-                for (int row = layer_height - 1; row >= 0; --row) {
+                for (int row = alpha.rows - 1; row >= 0; --row) {
                     if (alpha.at<float>(row, column) > 0.5f) {
                         bottom = row;
                         break;
                     }
                 }
                 // Only the lower part of the silhouette touches the floor.
-                if (bottom < 0 || y + bottom < base_y - productHeight * 0.12) continue;
-                for (int k = -thickness; k <= thickness / 2; ++k) {
-                    const int canvasY = y + bottom + k;
-                    if (canvasY >= 0 && canvasY < height) foot.at<float>(canvasY, canvasX) = 1;
+                if (bottom < 0 || top + bottom < base_y / cell - rise * 0.12) continue;
+                const int gy = int(std::lround((y - region.y) / cell + bottom));
+                for (int k = -thickness; k <= thickness / 2 + 1; ++k) {
+                    if (gy + k >= 0 && gy + k < grid.height) foot.at<float>(gy + k, gx) = 1;
                 }
             }
             cv::Mat tight, wide;
-            cv::GaussianBlur(foot, tight, cv::Size(), std::max(1.0, softness * productHeight * 0.01));
-            cv::GaussianBlur(foot, wide, cv::Size(), std::max(2.0, softness * productHeight * 0.05));
+            cv::GaussianBlur(foot, tight, cv::Size(), std::max(0.7, softness * productHeight * 0.01 / cell));
+            cv::GaussianBlur(foot, wide, cv::Size(), std::max(1.0, softness * productHeight * 0.05 / cell));
             cv::Mat occlusion = cv::min(tight * 1.5, 1.0) * 0.7 + cv::min(wide * 3.0, 1.0) * 0.4;
             shadow = cv::max(shadow, cv::min(occlusion, 1.0) * contact);
         }
-        pv::forEachRow(height, [&](int row) {
-            const float *s = shadow.ptr<float>(row);
-            uint8_t *pixel = canvas + size_t(row) * width * bands;
-            for (int column = 0; column < width; ++column, pixel += bands) {
-                if (s[column] <= 0.002f) continue;
-                // Multiplied, so the shadow takes the floor's own colour and texture.
-                const float keep = 1 - std::min(0.92f, s[column]);
-                for (int c = 0; c < 3; ++c) pixel[c] = cv::saturate_cast<uchar>(pixel[c] * keep);
-                if (bands == 4) pixel[3] = std::max<uint8_t>(pixel[3], cv::saturate_cast<uchar>(255 * s[column]));
-            }
-        });
+        darken(canvas, width, bands, region, shadow);
         return PV_CV_OK;
     } catch (...) {
         return PV_CV_FAILED;
@@ -475,24 +506,17 @@ extern "C" int pv_cv_drop_shadow(uint8_t *canvas, int width, int height, int ban
                                  double dx, double dy, double blur, double strength) {
     if (!canvas || !layer || (bands != 3 && bands != 4) || layer_width < 1 || layer_height < 1 || blur < 0) return PV_CV_INVALID_ARGUMENT;
     try {
-        const cv::Mat rgba(layer_height, layer_width, CV_8UC4, const_cast<uint8_t *>(layer));
-        cv::Mat alpha;
-        cv::extractChannel(rgba, alpha, 3);
-        alpha.convertTo(alpha, CV_32F, strength / 255.0);
-        cv::Mat shadow = cv::Mat::zeros(height, width, CV_32F);
-        const cv::Mat offset = (cv::Mat_<double>(2, 3) << 1, 0, x + dx, 0, 1, y + dy);
-        cv::warpAffine(alpha, shadow, offset, shadow.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
-        if (blur > 0) cv::GaussianBlur(shadow, shadow, cv::Size(), blur);
-        pv::forEachRow(height, [&](int row) {
-            const float *s = shadow.ptr<float>(row);
-            uint8_t *pixel = canvas + size_t(row) * width * bands;
-            for (int column = 0; column < width; ++column, pixel += bands) {
-                if (s[column] <= 0.002f) continue;
-                const float keep = 1 - std::min(0.9f, s[column]);
-                for (int c = 0; c < 3; ++c) pixel[c] = cv::saturate_cast<uchar>(pixel[c] * keep);
-                if (bands == 4) pixel[3] = std::max<uint8_t>(pixel[3], cv::saturate_cast<uchar>(255 * s[column]));
-            }
-        });
+        const int margin = int(3 * blur + std::abs(dx) + std::abs(dy) + 4);
+        const cv::Rect region = cv::Rect(x - margin, y - margin, layer_width + 2 * margin, layer_height + 2 * margin) & cv::Rect(0, 0, width, height);
+        if (region.empty()) return PV_CV_OK;
+        const double cell = std::max(1.0, blur / 3);
+        const cv::Mat alpha = coarseAlpha(layer, layer_width, layer_height, cell);
+        const cv::Size grid(std::max(1, int(std::ceil(region.width / cell))), std::max(1, int(std::ceil(region.height / cell))));
+        cv::Mat shadow;
+        const cv::Mat offset = (cv::Mat_<double>(2, 3) << 1, 0, (x + dx - region.x) / cell, 0, 1, (y + dy - region.y) / cell);
+        cv::warpAffine(alpha * strength, shadow, offset, grid, cv::INTER_LINEAR, cv::BORDER_CONSTANT, 0);
+        if (blur > 0) cv::GaussianBlur(shadow, shadow, cv::Size(), std::max(0.5, blur / cell));
+        darken(canvas, width, bands, region, shadow);
         return PV_CV_OK;
     } catch (...) {
         return PV_CV_FAILED;

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import ProdVisualDomain
 import ProdVisualEngine
 
 #if canImport(Glibc)
@@ -9,7 +10,7 @@ import Glibc
 /// Benchmarks measured side by side in one run, printed as figures and ratios.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [Cutout.self])
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [Cutout.self, Styles.self])
 
     struct Cutout: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
@@ -132,6 +133,50 @@ struct BenchCommand: AsyncParsableCommand {
             guard process.terminationStatus == 0 else {
                 throw CommandFailure("\(program) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus))")
             }
+        }
+    }
+
+    struct Styles: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Seconds per style for a 12-megapixel photo at the platform's default size, against white_bg.")
+
+        @Option(name: .customLong("bench-dir"), help: "The shared bench folder.") var benchDirectory = "../shared/bench"
+        @Option(help: "Platform preset.") var platform = "generic"
+        @Option(help: "Timed runs per style (the median counts).") var runs = 3
+
+        func run() throws {
+            let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("pv-bench-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: scratch, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: scratch) }
+            let large = scratch.appendingPathComponent("12mp.jpg").path
+            let studio = URL(fileURLWithPath: benchDirectory).appendingPathComponent("cutout/studio/images/00000000_001_white_sweep.jpg").path
+            try Cutout().run("vips", ["resize", studio, "\(large)[Q=92]", "3.3334", "--vscale", "2.5"])
+            let source = Array(try Data(contentsOf: URL(fileURLWithPath: large)))
+            let engine = try ImageEngine()
+            var times: [(id: String, size: String, seconds: Double)] = []
+            for style in StyleCatalog.all {
+                var request = GenerationRequest(source: .bytes(source), style: style.id, platform: platform)
+                ContactSheetCommand.sample(&request, for: style)
+                let plan = try GenerationPlan(validating: request)
+                let spec = plan.renderSpec(watermark: nil)
+                var runs: [Double] = []
+                for _ in 0..<max(1, self.runs) {
+                    let started = Date()
+                    _ = try engine.render(source: source, spec: spec)
+                    runs.append(Date().timeIntervalSince(started))
+                }
+                times.append((style.id, plan.dimensions, runs.sorted()[runs.count / 2]))
+            }
+            let baseline = times.first { $0.id == "white_bg" }?.seconds ?? 1
+            print("style            size         seconds  × white_bg")
+            for entry in times {
+                let ratio = entry.seconds / baseline
+                print(entry.id.padding(toLength: 16, withPad: " ", startingAt: 0) + " "
+                    + entry.size.padding(toLength: 12, withPad: " ", startingAt: 0)
+                    + String(format: " %7.3f  %9.2f%@", entry.seconds, ratio, ratio > 3 ? "  over the 3x bar" : ""))
+            }
+            let slowest = times.map { $0.seconds / baseline }.max() ?? 0
+            print(String(format: "\nslowest style: %.2f x white_bg (bar: at most 3.00)", slowest))
         }
     }
 }
