@@ -181,21 +181,37 @@ int pv_vips_encode(const uint8_t *pixels, int width, int height, int bands, int 
     return failed;
 }
 
-int pv_vips_text_fit(const char *text, const char *font, int max_width, int max_height, int align,
-                     uint8_t **mask, int *width, int *height) {
+/* Renders at one fixed font size and scales the bitmap, rather than letting vips search for a
+ * size: every new size makes Pango build and later free font patterns on a thread of its own,
+ * racing with the next rendering (libvips #3660); with one size the patterns are built once. */
+static VipsImage *render_text(const char *text, const char *font, int wrap_width, int align) {
     VipsImage *image = NULL;
-    /* With both width and height, vips searches for the largest size at which the wrapped text
-     * fits the box: text never overflows and is never cut. */
-    if (vips_text(&image, text, "font", font, "width", max_width, "height", max_height,
-                  "align", align, "wrap", VIPS_TEXT_WRAP_WORD, NULL))
-        return -1;
-    int bands = 0;
-    return write_pixels(image, mask, width, height, &bands);
+    if (vips_text(&image, text, "font", font, "width", VIPS_MAX(1, wrap_width), "dpi", 72, "align", align,
+                  "wrap", VIPS_TEXT_WRAP_WORD, NULL))
+        return NULL;
+    return image;
 }
 
-int pv_vips_text_mask(const char *text, const char *font, int dpi, uint8_t **mask, int *width, int *height) {
-    VipsImage *image = NULL;
-    if (vips_text(&image, text, "font", font, "dpi", dpi, NULL)) return -1;
+int pv_vips_text_fit(const char *text, const char *font, int max_width, int max_height, int align,
+                     uint8_t **mask, int *width, int *height) {
+    /* The largest scale at which the text, wrapped at max_width / scale, fits the box. */
+    double low = 0.01, high = 8.0;
+    for (int step = 0; step < 14; ++step) {
+        double scale = sqrt(low * high);
+        VipsImage *image = render_text(text, font, (int)(max_width / scale), align);
+        if (!image) return -1;
+        int fits = image->Xsize * scale <= max_width && image->Ysize * scale <= max_height;
+        g_object_unref(image);
+        if (fits) low = scale;
+        else high = scale;
+    }
+    VipsImage *image = render_text(text, font, (int)(max_width / low), align);
+    if (!image) return -1;
+    VipsImage *scaled = NULL;
+    int failed = vips_resize(image, &scaled, low, NULL);
+    g_object_unref(image);
+    if (failed) return -1;
     int bands = 0;
-    return write_pixels(image, mask, width, height, &bands);
+    return write_pixels(scaled, mask, width, height, &bands);
 }
+

@@ -118,6 +118,9 @@ public struct GenerationPlan: Sendable, Equatable {
                 throw .invalid("Style '\(style.id)' has no background to colour; omit 'background'.")
             }
             if value.lowercased() == "transparent" {
+                guard style.composition == .whiteBackground else {
+                    throw .invalid("Style '\(style.id)' paints its own background; only white_bg takes \"transparent\" (or use style 'transparent').")
+                }
                 background = .transparent
             } else if let color = RGBColor(hex: value) {
                 background = .color(color)

@@ -42,8 +42,8 @@ public final class ImageEngine: Sendable {
         var canvas = try compose(source, header: header, spec: spec, seed: spec.seed ?? Self.contentSeed(source))
         if let watermark = spec.watermark, !watermark.isEmpty {
             let size = max(12, min(spec.width, spec.height) / 9)
-            let text = try Vips.textMask(watermark, font: "DejaVu Sans Bold \(size)")
-            try Vision.watermark(&canvas, mask: text.mask, maskWidth: text.width, maskHeight: text.height)
+            let text = try Vips.fittedText(watermark, font: "DejaVu Sans Bold 64", width: size * 12, height: size, align: .leading)
+            try Vision.watermark(&canvas, mask: text.pixels, maskWidth: text.width, maskHeight: text.height)
         }
         let bytes = try Vips.encode(canvas, as: spec.format, quality: spec.quality)
         return RenderedImage(bytes: bytes, width: spec.width, height: spec.height, format: spec.format)

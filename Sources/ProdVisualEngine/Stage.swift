@@ -183,9 +183,10 @@ enum Typeface {
 
     var pango: String {
         switch self {
-        case .heavy: "Lato Heavy 12"
-        case .bold: "Lato Bold 12"
-        case .regular: "Lato 12"
+        // One size each, scaled to fit afterwards: see pv_vips_text_fit.
+        case .heavy: "Lato Heavy 64"
+        case .bold: "Lato Bold 64"
+        case .regular: "Lato 64"
         }
     }
 }

@@ -173,7 +173,7 @@ extension ImageEngine {
             // Stories cover the top ~14% and bottom ~20% with the app's own controls: text stays
             // between them, the product in the middle.
             let safeTop = h * 0.14, safeBottom = h * 0.8
-            let product = try stand(source, header, on: &stage, box: (w * 0.5, h * 0.73, w * 0.86, h * 0.44))
+            let product = try stand(source, header, on: &stage, box: (w * 0.5, h * 0.75, w * 0.86, h * 0.38))
             try stage.groundShadow(of: product, contact: 0.45, cast: 0.12)
             try stage.place(product)
             if text.headline != nil || text.subheadline != nil {

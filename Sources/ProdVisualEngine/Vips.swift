@@ -68,23 +68,23 @@ enum Vips {
         guard width > 0, height > 0 else { throw .invalidSpec("no room for the text") }
         let escaped = text.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
             .replacingOccurrences(of: ">", with: "&gt;")
-        var pixels: UnsafeMutablePointer<UInt8>?
-        var outWidth: Int32 = 0, outHeight: Int32 = 0
-        guard pv_vips_text_fit(escaped, font, Int32(width), Int32(height), align.rawValue, &pixels, &outWidth, &outHeight) == 0, let pixels else {
-            throw .processingFailed("text: \(lastError())")
+        let alignment = align.rawValue
+        let mask = try TextThread.shared.run { () throws(ImagingError) in
+            var pixels: UnsafeMutablePointer<UInt8>?
+            var outWidth: Int32 = 0, outHeight: Int32 = 0
+            guard pv_vips_text_fit(escaped, font, Int32(width), Int32(height), alignment, &pixels, &outWidth, &outHeight) == 0, let pixels else {
+                throw .processingFailed("text: \(lastError())")
+            }
+            defer { pv_vips_free(pixels) }
+            return TextMask(pixels: Array(UnsafeBufferPointer(start: pixels, count: Int(outWidth) * Int(outHeight))), width: Int(outWidth), height: Int(outHeight))
         }
-        defer { pv_vips_free(pixels) }
-        return (Array(UnsafeBufferPointer(start: pixels, count: Int(outWidth) * Int(outHeight))), Int(outWidth), Int(outHeight))
+        return (mask.pixels, mask.width, mask.height)
     }
 
-    static func textMask(_ text: String, font: String) throws(ImagingError) -> (mask: [UInt8], width: Int, height: Int) {
-        try start()
-        var pixels: UnsafeMutablePointer<UInt8>?
-        var width: Int32 = 0, height: Int32 = 0
-        guard pv_vips_text_mask(text, font, 72, &pixels, &width, &height) == 0, let pixels else {
-            throw .processingFailed("text: \(lastError())")
-        }
-        defer { pv_vips_free(pixels) }
-        return (Array(UnsafeBufferPointer(start: pixels, count: Int(width) * Int(height))), Int(width), Int(height))
+    /// A one-band coverage mask of rendered text.
+    struct TextMask: Sendable {
+        let pixels: [UInt8]
+        let width: Int
+        let height: Int
     }
 }

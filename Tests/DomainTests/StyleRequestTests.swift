@@ -44,6 +44,7 @@ import Testing
         #expect(message("lifestyle") { $0.compareStyle = "white_bg" }.contains("comparison style only"))
         #expect(message("pastel") { $0.colors = ["#ffffff", "#000000"] }.contains("color_variants style only"))
         #expect(message("lifestyle") { $0.background = "#ff0000" }.contains("omit 'background'"))
+        #expect(message("pastel") { $0.background = "transparent"; $0.format = "png" }.contains("only white_bg"))
     }
 
     @Test func badValuesNameTheFieldAndTheChoices() {

@@ -41,14 +41,12 @@ enum { PV_VIPS_PNG = 0, PV_VIPS_JPEG = 1, PV_VIPS_WEBP = 2 };
 int pv_vips_encode(const uint8_t *pixels, int width, int height, int bands, int format, int quality,
                    void **out, size_t *out_length);
 
-/* Renders `text` with Pango as a one-band 8-bit coverage mask; *mask is allocated. */
-/* Renders text (Pango markup allowed) wrapped at word boundaries at the largest size that fits
- * max_width x max_height; align 0 left, 1 centre, 2 right. A one-band coverage mask. */
+/* Renders text (Pango markup allowed; `font` a Pango description with its size, e.g. "Lato Bold
+ * 48", which sets the rendering's resolution) wrapped at word boundaries and scaled to the
+ * largest size that fits max_width x max_height; align 0 left, 1 centre, 2 right. A one-band
+ * coverage mask; *mask is allocated. */
 int pv_vips_text_fit(const char *text, const char *font, int max_width, int max_height, int align,
                      uint8_t **mask, int *width, int *height);
-
-int pv_vips_text_mask(const char *text, const char *font, int dpi,
-                      uint8_t **mask, int *width, int *height);
 
 #ifdef __cplusplus
 }
