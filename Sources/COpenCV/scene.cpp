@@ -41,7 +41,7 @@ inline void blend(uint8_t *pixel, int bands, const cv::Vec3f &colour, float a) {
 // Smooth value noise with octaves (fractal Brownian motion), reproducible from a seed.
 class Noise {
 public:
-    explicit Noise(uint64_t seed) {
+    explicit Noise(uint64_t seed) : lattice_(kSize * kSize) {
         uint64_t state = seed * 6364136223846793005ULL + 1442695040888963407ULL;
         for (float &value : lattice_) {
             state = state * 6364136223846793005ULL + 1442695040888963407ULL;
@@ -71,7 +71,7 @@ public:
 
 private:
     static constexpr int kSize = 256;
-    float lattice_[kSize * kSize];
+    std::vector<float> lattice_;  // 256 KB: on the heap, not a pool thread's stack
     static float smooth(float t) { return t * t * (3 - 2 * t); }
     float at(int x, int y) const { return lattice_[((y & (kSize - 1)) * kSize) + (x & (kSize - 1))]; }
 };
@@ -161,17 +161,27 @@ extern "C" int pv_cv_fill_surface(uint8_t *canvas, int width, int height, int ba
         // Perspective: rows near the top of the region (the far edge) are squeezed towards the
         // vanishing point; `horizon_squeeze` is the far edge's width relative to the near one.
         const float squeeze = float(std::clamp(horizon_squeeze, 0.05, 1.0));
-        pv::forEachRow(region.height, [&](int row) {
-            const float depth = region.height > 1 ? float(row) / (region.height - 1) : 1.0f;  // 0 far, 1 near
+        // Large regions are evaluated at half resolution and scaled up: the noise is the cost,
+        // and its finest grain is a few pixels wide.
+        const int step = region.area() > 500000 ? 2 : 1;
+        cv::Mat texture((region.height + step - 1) / step, (region.width + step - 1) / step, CV_8UC3);
+        pv::forEachRow(texture.rows, [&](int textureRow) {
+            const float row = float(textureRow * step);
+            const float depth = region.height > 1 ? row / (region.height - 1) : 1.0f;  // 0 far, 1 near
             const float widthScale = squeeze + (1 - squeeze) * depth;
             // Distance along the floor grows quickly towards the horizon (1/z).
             const float v = float(region.height) * (1 / std::max(0.05f, widthScale) - 1) * 0.6f + row;
-            uint8_t *pixel = canvas + (size_t(region.y + row) * width + region.x) * bands;
-            for (int column = 0; column < region.width; ++column, pixel += bands) {
-                const float u = (column - region.width / 2.0f) / widthScale + region.width / 2.0f;
-                put(pixel, bands, surface(kind, noise, u, v, float(scale), baseColour, accentColour));
+            auto *pixel = texture.ptr<cv::Vec3b>(textureRow);
+            for (int column = 0; column < texture.cols; ++column) {
+                const float u = (float(column * step) - region.width / 2.0f) / widthScale + region.width / 2.0f;
+                const cv::Vec3f colour = surface(kind, noise, u, v, float(scale), baseColour, accentColour);
+                pixel[column] = cv::Vec3b(cv::saturate_cast<uchar>(colour[0]), cv::saturate_cast<uchar>(colour[1]), cv::saturate_cast<uchar>(colour[2]));
             }
         });
+        if (step > 1) cv::resize(texture, texture, region.size(), 0, 0, cv::INTER_LINEAR);
+        cv::Mat target = canvasOf(canvas, width, height, bands)(region);
+        if (bands == 4) cv::cvtColor(texture, texture, cv::COLOR_RGB2RGBA);
+        texture.copyTo(target);
         return PV_CV_OK;
     } catch (...) {
         return PV_CV_FAILED;
@@ -186,7 +196,8 @@ extern "C" int pv_cv_shade(uint8_t *canvas, int width, int height, int bands, in
         pv::forEachRow(height, [&](int y) {
             uint8_t *pixel = canvas + size_t(y) * width * bands;
             for (int x = 0; x < width; ++x, pixel += bands) {
-                const double d = std::min(1.0, std::hypot(x - cx * width, y - cy * height) / reach);
+                const double dx = x - cx * width, dy = y - cy * height;
+                const double d = std::min(1.0, std::sqrt(dx * dx + dy * dy) / reach);
                 // Vignette darkens away from the centre; a light pool brightens towards it.
                 const double factor = kind == PV_SHADE_VIGNETTE ? 1 - strength * d * d : 1 + strength * (1 - d) * (1 - d);
                 for (int c = 0; c < 3; ++c) pixel[c] = cv::saturate_cast<uchar>(pixel[c] * factor);

@@ -164,7 +164,8 @@ int pv_vips_encode(const uint8_t *pixels, int width, int height, int bands, int 
     if (failed) return -1;
     switch (format) {
     case PV_VIPS_PNG:
-        failed = vips_pngsave_buffer(image, out, out_length, "compression", 6, "strip", TRUE, NULL);
+        /* zlib level 4: half the time of the default 6 for files about 7% larger. */
+        failed = vips_pngsave_buffer(image, out, out_length, "compression", 4, "strip", TRUE, NULL);
         break;
     case PV_VIPS_JPEG:
         failed = vips_jpegsave_buffer(image, out, out_length, "Q", quality, "optimize_coding", TRUE,

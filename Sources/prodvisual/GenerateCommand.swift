@@ -16,6 +16,16 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "Background hex colour or 'transparent'.") var background: String?
     @Option(help: "JPEG/WebP quality 1-100.") var quality: Int?
     @Option(help: "Output file.") var out: String
+    @Option(help: "A named variant of a scene style.") var scene: String?
+    @Option(help: "Same seed, same image (default: from the photo).") var seed: Int?
+    @Option(help: "Text styles: headline.") var headline: String?
+    @Option(help: "Text styles: subheadline.") var subheadline: String?
+    @Option(name: .customLong("feature"), help: "Infographic: a feature (repeat for more).") var features: [String] = []
+    @Option(help: "Sale badge text.") var badge: String?
+    @Option(name: .customLong("width-label"), help: "Dimensions: the width label.") var widthLabel: String?
+    @Option(name: .customLong("height-label"), help: "Dimensions: the height label.") var heightLabel: String?
+    @Option(name: .customLong("compare-style"), help: "Comparison: the style beside the original.") var compareStyle: String?
+    @Option(name: .customLong("color"), help: "Colour variants: a hex colour (repeat for more).") var colors: [String] = []
     @OptionGroup var model: SegmentationModelOption
 
     func run() async throws {
@@ -25,9 +35,19 @@ struct GenerateCommand: AsyncParsableCommand {
         } catch {
             throw CommandFailure("Cannot read \(input): \(error.localizedDescription)")
         }
-        let request = GenerationRequest(
+        var request = GenerationRequest(
             source: .bytes(bytes), style: style, platform: platform, dimensions: dimensions,
             background: background, format: format, quality: quality)
+        request.scene = scene
+        request.seed = seed
+        request.compareStyle = compareStyle
+        request.colors = colors.isEmpty ? nil : colors
+        let text: [TextField: GenerationRequest.TextValue?] = [
+            .headline: headline.map { .string($0) }, .subheadline: subheadline.map { .string($0) },
+            .features: features.isEmpty ? nil : .list(features), .badge: badge.map { .string($0) },
+            .widthLabel: widthLabel.map { .string($0) }, .heightLabel: heightLabel.map { .string($0) },
+        ]
+        request.text = text.compactMapValues { $0 }
         do {
             let plan = try GenerationPlan(validating: request)
             let started = Date()
