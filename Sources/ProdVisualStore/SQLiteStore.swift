@@ -75,6 +75,13 @@ public actor SQLiteStore: Store {
         """,
         // The compliance report (JSON) of a completed generation, returned again by look-ups.
         "ALTER TABLE generations ADD COLUMN compliance TEXT;",
+        // The job queue: a pending generation is claimed by a worker under a lease it renews.
+        """
+        ALTER TABLE generations ADD COLUMN lease_owner TEXT;
+        ALTER TABLE generations ADD COLUMN lease_expires_at INTEGER;
+        ALTER TABLE generations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
+        CREATE INDEX generations_queue ON generations(created_at) WHERE status IN ('pending', 'processing');
+        """,
     ]
 
     private static func migrate(_ connection: SQLiteConnection) throws {
@@ -237,6 +244,29 @@ public actor SQLiteStore: Store {
             }
             return try balance(record.accountID)
         }
+    }
+
+    public func claimJob(worker: String, now: Date, leaseUntil: Date) throws -> GenerationRecord? {
+        // One statement, so two workers can never claim the same job. On PostgreSQL the same
+        // shape takes the inner SELECT with FOR UPDATE SKIP LOCKED.
+        try connection.query(
+            """
+            UPDATE generations SET status = 'processing', lease_owner = ?, lease_expires_at = ?, attempts = attempts + 1
+            WHERE id = (
+                SELECT id FROM generations
+                WHERE status = 'pending' OR (status = 'processing' AND lease_expires_at < ?)
+                ORDER BY created_at, id LIMIT 1)
+            RETURNING *
+            """,
+            [.text(worker), SQLValue(leaseUntil), SQLValue(now)]
+        ).first.map(Self.generation)
+    }
+
+    public func renewLease(id: String, worker: String, until: Date) throws -> Bool {
+        try connection.query(
+            "UPDATE generations SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'processing'",
+            [SQLValue(until), .text(id), .text(worker)])
+        return connection.changes > 0
     }
 
     public func generation(id: String) throws -> GenerationRecord? {

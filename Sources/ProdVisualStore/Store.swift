@@ -34,6 +34,14 @@ public protocol Store: Sendable {
     /// Marks a generation failed and refunds whatever it was charged; returns the balance.
     func failGeneration(id: String, code: String, message: String, at date: Date) async throws -> Int
     func generation(id: String) async throws -> GenerationRecord?
+
+    // MARK: Job queue
+
+    /// Claims the oldest job that is pending, or processing under an expired lease (its worker
+    /// died), for `worker` until `leaseUntil`, counting the attempt; nil when there is none.
+    func claimJob(worker: String, now: Date, leaseUntil: Date) async throws -> GenerationRecord?
+    /// Extends a claimed job's lease; false when the job is no longer this worker's.
+    func renewLease(id: String, worker: String, until: Date) async throws -> Bool
     /// Completed generations whose outputs expired before `date` and are not purged yet.
     func expiredGenerations(before date: Date, limit: Int) async throws -> [GenerationRecord]
     func markPurged(id: String, at date: Date) async throws

@@ -72,13 +72,20 @@ import Testing
         #expect(try await store.generation(id: "gen_c")?.compliance == report)
     }
 
-    @Test func databaseFromBeforeComplianceIsUpgraded() async throws {
+    @Test func databaseFromVersionOneIsUpgraded() async throws {
         try await seedAccount(credits: 5)
         _ = try await store.startGeneration(generation("gen_old"))
-        // Put the file back to schema version 1, as databases made before compliance are.
+        // Put the file back to schema version 1, as databases made before compliance and the job queue are.
         let path = directory.appendingPathComponent("db.sqlite").path
         let connection = try SQLiteConnection(path: path)
-        try connection.execute("ALTER TABLE generations DROP COLUMN compliance; PRAGMA user_version = 1;")
+        try connection.execute("""
+            DROP INDEX generations_queue;
+            ALTER TABLE generations DROP COLUMN attempts;
+            ALTER TABLE generations DROP COLUMN lease_expires_at;
+            ALTER TABLE generations DROP COLUMN lease_owner;
+            ALTER TABLE generations DROP COLUMN compliance;
+            PRAGMA user_version = 1;
+            """)
 
         let reopened = try SQLiteStore(path: path)
         let old = try #require(try await reopened.generation(id: "gen_old"))
@@ -155,5 +162,51 @@ import Testing
         try await seedAccount(credits: 7)
         let reopened = try SQLiteStore(path: directory.appendingPathComponent("db.sqlite").path)
         #expect(try await reopened.creditSummary(accountID: "acct_1", dayStart: now).balance == 7)
+    }
+
+    private func job(_ id: String, at date: Date) -> GenerationRecord {
+        var record = generation(id, at: date)
+        record.status = .pending
+        return record
+    }
+
+    @Test func workersClaimPendingJobsOldestFirstAndNeverTheSameOne() async throws {
+        try await seedAccount(credits: 10)
+        for (index, id) in ["gen_b", "gen_a", "gen_c"].enumerated() {
+            _ = try await store.startGeneration(job(id, at: now.addingTimeInterval(Double(index))))
+        }
+        // A synchronous generation is processed by its request and is no job.
+        _ = try await store.startGeneration(generation("gen_sync", at: now.addingTimeInterval(-60)))
+        let lease = now.addingTimeInterval(30)
+        let first = try #require(try await store.claimJob(worker: "w1", now: now, leaseUntil: lease))
+        let second = try #require(try await store.claimJob(worker: "w2", now: now, leaseUntil: lease))
+        let third = try #require(try await store.claimJob(worker: "w1", now: now, leaseUntil: lease))
+        #expect([first.id, second.id, third.id] == ["gen_b", "gen_a", "gen_c"])
+        #expect(first.status == .processing)
+        #expect(try await store.claimJob(worker: "w3", now: now, leaseUntil: lease) == nil)
+    }
+
+    @Test func aJobWhoseWorkerDiedIsClaimedAgainOnlyAfterItsLease() async throws {
+        try await seedAccount(credits: 10)
+        _ = try await store.startGeneration(job("gen_a", at: now))
+        _ = try #require(try await store.claimJob(worker: "w1", now: now, leaseUntil: now.addingTimeInterval(30)))
+        // Renewed while w1 works; a stranger cannot renew it.
+        #expect(try await store.renewLease(id: "gen_a", worker: "w1", until: now.addingTimeInterval(60)))
+        #expect(try await store.renewLease(id: "gen_a", worker: "w2", until: now.addingTimeInterval(600)) == false)
+        #expect(try await store.claimJob(worker: "w2", now: now.addingTimeInterval(45), leaseUntil: now.addingTimeInterval(75)) == nil)
+        // w1 died: after the lease, w2 takes the job over, and w1 can no longer renew it.
+        let reclaimed = try #require(try await store.claimJob(worker: "w2", now: now.addingTimeInterval(61), leaseUntil: now.addingTimeInterval(91)))
+        #expect(reclaimed.id == "gen_a")
+        #expect(try await store.renewLease(id: "gen_a", worker: "w1", until: now.addingTimeInterval(120)) == false)
+        // Completing is idempotent: a second completion (the old worker) changes nothing.
+        let output = GenerationOutput(outputFile: "gen_a.png", fileSize: 10, generationTimeMs: 5, compliance: nil)
+        _ = try await store.completeGeneration(id: "gen_a", output: output, at: now.addingTimeInterval(70))
+        let other = GenerationOutput(outputFile: "other.png", fileSize: 99, generationTimeMs: 9, compliance: nil)
+        _ = try await store.completeGeneration(id: "gen_a", output: other, at: now.addingTimeInterval(80))
+        let done = try #require(try await store.generation(id: "gen_a"))
+        #expect(done.status == .completed && done.outputFile == "gen_a.png")
+        #expect(try await store.claimJob(worker: "w3", now: now.addingTimeInterval(1000), leaseUntil: now.addingTimeInterval(1030)) == nil)
+        let summary = try await store.creditSummary(accountID: "acct_1", dayStart: now.addingTimeInterval(-10))
+        #expect(summary.usedTotal == 1, "charged once")
     }
 }
