@@ -161,6 +161,18 @@ public struct GenerationOutput: Sendable, Equatable {
     }
 }
 
+/// What an `Idempotency-Key` means for a request.
+public enum IdempotencyOutcome: Sendable, Equatable {
+    /// The key's first use: process the request, then record its response.
+    case first
+    /// A repeat of a finished request: give its response again, charge nothing.
+    case replay(statusCode: Int, response: String)
+    /// The first request with this key is still being processed.
+    case inFlight
+    /// The key was used for a different request.
+    case mismatch
+}
+
 public enum StoreError: Error, Equatable, Sendable {
     /// The balance could not cover the charge; nothing was written.
     case insufficientCredits(balance: Int)

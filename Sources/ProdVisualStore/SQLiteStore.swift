@@ -82,6 +82,18 @@ public actor SQLiteStore: Store {
         ALTER TABLE generations ADD COLUMN attempts INTEGER NOT NULL DEFAULT 0;
         CREATE INDEX generations_queue ON generations(created_at) WHERE status IN ('pending', 'processing');
         """,
+        // Idempotency-Key: the first response to a key, replayed to its repeats.
+        """
+        CREATE TABLE idempotency_keys (
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            key TEXT NOT NULL,
+            request_hash TEXT NOT NULL,
+            status_code INTEGER,
+            response TEXT,
+            created_at INTEGER NOT NULL,
+            PRIMARY KEY (account_id, key)
+        );
+        """,
     ]
 
     private static func migrate(_ connection: SQLiteConnection) throws {
@@ -267,6 +279,33 @@ public actor SQLiteStore: Store {
             "UPDATE generations SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'processing'",
             [SQLValue(until), .text(id), .text(worker)])
         return connection.changes > 0
+    }
+
+    public func beginIdempotent(accountID: String, key: String, requestHash: String, at date: Date, window: TimeInterval) throws -> IdempotencyOutcome {
+        try connection.transaction {
+            // A key older than the window is free again.
+            try connection.query(
+                "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND created_at < ?",
+                [.text(accountID), .text(key), SQLValue(date.addingTimeInterval(-window))])
+            guard let row = try connection.query(
+                "SELECT request_hash, status_code, response FROM idempotency_keys WHERE account_id = ? AND key = ?",
+                [.text(accountID), .text(key)]).first
+            else {
+                try connection.query(
+                    "INSERT INTO idempotency_keys (account_id, key, request_hash, created_at) VALUES (?, ?, ?, ?)",
+                    [.text(accountID), .text(key), .text(requestHash), SQLValue(date)])
+                return .first
+            }
+            guard row["request_hash"]?.string == requestHash else { return .mismatch }
+            guard let status = row["status_code"]?.int, let response = row["response"]?.string else { return .inFlight }
+            return .replay(statusCode: status, response: response)
+        }
+    }
+
+    public func finishIdempotent(accountID: String, key: String, statusCode: Int, response: String) throws {
+        try connection.query(
+            "UPDATE idempotency_keys SET status_code = ?, response = ? WHERE account_id = ? AND key = ?",
+            [.integer(Int64(statusCode)), .text(response), .text(accountID), .text(key)])
     }
 
     public func generation(id: String) throws -> GenerationRecord? {

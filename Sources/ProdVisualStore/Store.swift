@@ -42,6 +42,13 @@ public protocol Store: Sendable {
     func claimJob(worker: String, now: Date, leaseUntil: Date) async throws -> GenerationRecord?
     /// Extends a claimed job's lease; false when the job is no longer this worker's.
     func renewLease(id: String, worker: String, until: Date) async throws -> Bool
+
+    // MARK: Idempotency keys
+
+    /// Registers the first use of an account's key within `window`, or says what became of it.
+    func beginIdempotent(accountID: String, key: String, requestHash: String, at date: Date, window: TimeInterval) async throws -> IdempotencyOutcome
+    /// Records the response that repeats of the key are given.
+    func finishIdempotent(accountID: String, key: String, statusCode: Int, response: String) async throws
     /// Completed generations whose outputs expired before `date` and are not purged yet.
     func expiredGenerations(before date: Date, limit: Int) async throws -> [GenerationRecord]
     func markPurged(id: String, at date: Date) async throws

@@ -79,6 +79,7 @@ import Testing
         let path = directory.appendingPathComponent("db.sqlite").path
         let connection = try SQLiteConnection(path: path)
         try connection.execute("""
+            DROP TABLE idempotency_keys;
             DROP INDEX generations_queue;
             ALTER TABLE generations DROP COLUMN attempts;
             ALTER TABLE generations DROP COLUMN lease_expires_at;
@@ -208,5 +209,18 @@ import Testing
         #expect(try await store.claimJob(worker: "w3", now: now.addingTimeInterval(1000), leaseUntil: now.addingTimeInterval(1030)) == nil)
         let summary = try await store.creditSummary(accountID: "acct_1", dayStart: now.addingTimeInterval(-10))
         #expect(summary.usedTotal == 1, "charged once")
+    }
+
+    @Test func anIdempotencyKeyReplaysItsFirstResponseForADay() async throws {
+        try await seedAccount(credits: 1)
+        let day: TimeInterval = 86_400
+        #expect(try await store.beginIdempotent(accountID: "acct_1", key: "k1", requestHash: "h", at: now, window: day) == .first)
+        #expect(try await store.beginIdempotent(accountID: "acct_1", key: "k1", requestHash: "h", at: now, window: day) == .inFlight)
+        try await store.finishIdempotent(accountID: "acct_1", key: "k1", statusCode: 200, response: #"{"id":"gen_1"}"#)
+        #expect(try await store.beginIdempotent(accountID: "acct_1", key: "k1", requestHash: "h", at: now.addingTimeInterval(3600), window: day)
+            == .replay(statusCode: 200, response: #"{"id":"gen_1"}"#))
+        #expect(try await store.beginIdempotent(accountID: "acct_1", key: "k1", requestHash: "other", at: now, window: day) == .mismatch)
+        // After the window the key is new again.
+        #expect(try await store.beginIdempotent(accountID: "acct_1", key: "k1", requestHash: "other", at: now.addingTimeInterval(day + 1), window: day) == .first)
     }
 }
