@@ -49,34 +49,37 @@ const std::array<float, 256> &linearTable() {
     }();
     return table;
 }
+// A smooth function on [0, 1] read from a table, linearly interpolated: the sRGB curve and the
+// cube root were most of the colour conversions' cost.
+class UnitTable {
+public:
+    explicit UnitTable(float (*function)(float)) {
+        for (int i = 0; i <= kSteps + 1; ++i) values_[i] = function(float(i) / kSteps);
+    }
+
+    float operator()(float t) const {
+        const float position = std::clamp(t, 0.0f, 1.0f) * kSteps;
+        const int index = int(position);
+        return values_[index] + (values_[index + 1] - values_[index]) * (position - index);
+    }
+
+private:
+    static constexpr int kSteps = 4096;
+    std::array<float, kSteps + 2> values_;
+};
+
 inline float exactGammaEncoded(float c) { return c <= 0.0031308f ? 12.92f * c : 1.055f * std::pow(c, 1.0f / 2.4f) - 0.055f; }
-// The same through a table, linearly interpolated above the linear toe (error below 2e-5).
+// Interpolated above the linear toe, where it is exact (error below 2e-5).
 inline float gammaEncoded(float c) {
-    constexpr int kSteps = 4096;
-    static const std::array<float, kSteps + 2> table = [] {
-        std::array<float, kSteps + 2> values{};
-        for (int i = 0; i <= kSteps + 1; ++i) values[i] = exactGammaEncoded(float(i) / kSteps);
-        return values;
-    }();
+    static const UnitTable table(exactGammaEncoded);
     c = std::clamp(c, 0.0f, 1.0f);
-    if (c <= 0.0031308f) return 12.92f * c;
-    const float position = c * kSteps;
-    const int index = int(position);
-    return table[index] + (table[index + 1] - table[index]) * (position - index);
+    return c <= 0.0031308f ? 12.92f * c : table(c);
 }
 inline float exactLabF(float t) { return t > 0.008856f ? std::cbrt(t) : 7.787f * t + 16.0f / 116.0f; }
-// The same through a table, linearly interpolated (error below 1e-5): cube roots were most of
-// the conversion's cost. Relative luminances of sRGB lie in [0, 1.001].
+// Error below 1e-5; relative luminances of sRGB lie in [0, 1.001].
 inline float labF(float t) {
-    constexpr int kSteps = 4096;
-    static const std::array<float, kSteps + 2> table = [] {
-        std::array<float, kSteps + 2> values{};
-        for (int i = 0; i <= kSteps + 1; ++i) values[i] = exactLabF(float(i) / kSteps);
-        return values;
-    }();
-    const float position = std::clamp(t, 0.0f, 1.0f) * kSteps;
-    const int index = int(position);
-    return table[index] + (table[index + 1] - table[index]) * (position - index);
+    static const UnitTable table(exactLabF);
+    return table(t);
 }
 inline float labInverse(float f) { return f > 0.206893f ? f * f * f : (f - 16.0f / 116.0f) / 7.787f; }
 

@@ -231,10 +231,9 @@ public final class ImageEngine: Sendable {
     func isolate(_ source: [UInt8], header: Vips.Header, fitting target: (width: Double, height: Double)) throws(ImagingError) -> Product {
         let seeded = try seed(source, header: header)
         let workScale = Double(seeded.work.width) / Double(header.width)
-        // The scale at which a working-pixel box fits the target, capped at the source's own.
-        func neededScale(_ box: PixelRect) -> Double {
-            let boxInSource = (width: Double(box.width) / workScale, height: Double(box.height) / workScale)
-            return min(1, target.width / boxInSource.width, target.height / boxInSource.height)
+        // The scale of the source at which a working-pixel box fits the target.
+        func scaleFitting(_ box: PixelRect) -> Double {
+            min(target.width / (Double(box.width) / workScale), target.height / (Double(box.height) / workScale))
         }
         // Decode only as large as the output needs. JPEG and WebP shrink on load by powers of two
         // at a fraction of a full decode's cost: take such a scale when it loses at most 15% of
@@ -249,12 +248,12 @@ public final class ImageEngine: Sendable {
         }
         // The seed says where the product is: decode that while GrabCut refines it, and decode
         // again only in the rare case the final box needs more resolution than the seed's did.
-        let expectedScale = decodeScale(neededScale(seeded.estimate))
+        let expectedScale = decodeScale(min(1, scaleFitting(seeded.estimate)))
         let pending = Concurrently { () throws(ImagingError) in try decode(at: expectedScale) }
         let segmentation = try seeded.finish()
         let work = segmentation.work
         let box = segmentation.box
-        let fitScale = min(target.width / (Double(box.width) / workScale), target.height / (Double(box.height) / workScale))
+        let fitScale = scaleFitting(box)
         let needed = min(1, fitScale)
         // The speculative decode is always collected, so no work outlives the render.
         let speculative = try pending.result()
