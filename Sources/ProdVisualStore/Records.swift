@@ -31,10 +31,13 @@ public struct APIKeyRecord: Sendable, Equatable {
     public let name: String
     public let createdAt: Date
     public let revokedAt: Date?
+    /// The secret encrypted under the server's key (the domain decides how), kept because
+    /// webhooks are signed with the API key itself; nil for keys made before webhooks.
+    public let sealedSecret: String?
 
     public init(
         id: String, accountID: String, mode: KeyMode, secretHash: String, hint: String,
-        name: String, createdAt: Date, revokedAt: Date? = nil
+        name: String, createdAt: Date, revokedAt: Date? = nil, sealedSecret: String? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -44,6 +47,7 @@ public struct APIKeyRecord: Sendable, Equatable {
         self.name = name
         self.createdAt = createdAt
         self.revokedAt = revokedAt
+        self.sealedSecret = sealedSecret
     }
 }
 
@@ -112,13 +116,21 @@ public struct GenerationRecord: Sendable, Equatable {
     public var purgedAt: Date?
     /// The output's compliance report as JSON (the domain owns its shape); nil until completed.
     public var compliance: String?
+    /// Set for items of a batch, with their position in the request.
+    public let batchID: String?
+    public let batchIndex: Int?
+    /// Where `generation.completed` / `generation.failed` are delivered; nil for none.
+    public let webhookURL: String?
+    /// How many times a worker has claimed this job.
+    public var attempts: Int
 
     public init(
         id: String, accountID: String, keyID: String, mode: KeyMode, status: GenerationStatus,
         style: String, platform: String, format: String, width: Int, height: Int, parameters: String,
         creditsUsed: Int, fileSize: Int? = nil, outputFile: String? = nil, generationTimeMs: Int? = nil,
         errorCode: String? = nil, errorMessage: String? = nil, createdAt: Date, completedAt: Date? = nil,
-        expiresAt: Date, purgedAt: Date? = nil, compliance: String? = nil
+        expiresAt: Date, purgedAt: Date? = nil, compliance: String? = nil, batchID: String? = nil,
+        batchIndex: Int? = nil, webhookURL: String? = nil, attempts: Int = 0
     ) {
         self.id = id
         self.accountID = accountID
@@ -142,7 +154,132 @@ public struct GenerationRecord: Sendable, Equatable {
         self.expiresAt = expiresAt
         self.purgedAt = purgedAt
         self.compliance = compliance
+        self.batchID = batchID
+        self.batchIndex = batchIndex
+        self.webhookURL = webhookURL
+        self.attempts = attempts
     }
+}
+
+/// A queued generation: its record and the request a worker renders it from.
+public struct QueuedGeneration: Sendable, Equatable {
+    public let record: GenerationRecord
+    /// The validated request, serialised by the domain.
+    public let request: Data
+
+    public init(record: GenerationRecord, request: Data) {
+        self.record = record
+        self.request = request
+    }
+}
+
+public enum BatchStatus: String, Sendable, CaseIterable {
+    case processing
+    /// Every item finished and at least one completed.
+    case completed
+    /// Every item failed.
+    case failed
+}
+
+/// Several generations submitted together; its status follows its items.
+public struct BatchRecord: Sendable, Equatable {
+    public let id: String
+    public let accountID: String
+    public let keyID: String
+    public var status: BatchStatus
+    public let totalItems: Int
+    /// Where `batch.completed` is delivered once every item has finished; nil for none.
+    public let webhookURL: String?
+    public let createdAt: Date
+    public var completedAt: Date?
+
+    public init(
+        id: String, accountID: String, keyID: String, status: BatchStatus = .processing, totalItems: Int,
+        webhookURL: String?, createdAt: Date, completedAt: Date? = nil
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.keyID = keyID
+        self.status = status
+        self.totalItems = totalItems
+        self.webhookURL = webhookURL
+        self.createdAt = createdAt
+        self.completedAt = completedAt
+    }
+}
+
+/// Webhook events, named as on the wire.
+public enum WebhookEvent: String, Sendable, CaseIterable {
+    case generationCompleted = "generation.completed"
+    case generationFailed = "generation.failed"
+    case batchCompleted = "batch.completed"
+}
+
+public enum DeliveryStatus: String, Sendable, CaseIterable {
+    case pending
+    case delivered
+    /// Retries ran out.
+    case failed
+}
+
+/// One POST of a webhook event to its receiver.
+public struct DeliveryAttempt: Sendable, Equatable {
+    public let number: Int
+    public let attemptedAt: Date
+    /// The receiver's HTTP status; nil when no response came (refused, timed out, blocked).
+    public let statusCode: Int?
+    public let error: String?
+    public let durationMs: Int
+
+    public init(number: Int, attemptedAt: Date, statusCode: Int?, error: String?, durationMs: Int) {
+        self.number = number
+        self.attemptedAt = attemptedAt
+        self.statusCode = statusCode
+        self.error = error
+        self.durationMs = durationMs
+    }
+}
+
+/// An event owed to a receiver. It is written in the same transaction that finishes its
+/// generation or batch, so no finished work ever goes unannounced; its id is the event id.
+public struct WebhookDelivery: Sendable, Equatable {
+    public let id: String
+    public let accountID: String
+    public let keyID: String
+    public let url: String
+    public let event: WebhookEvent
+    /// The generation or batch the event is about.
+    public let subjectID: String
+    /// The exact body sent, fixed at the first attempt so every retry carries the same bytes.
+    public var payload: String?
+    public var status: DeliveryStatus
+    public var attempts: [DeliveryAttempt]
+    public var nextAttemptAt: Date?
+    public let createdAt: Date
+
+    public init(
+        id: String, accountID: String, keyID: String, url: String, event: WebhookEvent, subjectID: String,
+        payload: String?, status: DeliveryStatus, attempts: [DeliveryAttempt], nextAttemptAt: Date?, createdAt: Date
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.keyID = keyID
+        self.url = url
+        self.event = event
+        self.subjectID = subjectID
+        self.payload = payload
+        self.status = status
+        self.attempts = attempts
+        self.nextAttemptAt = nextAttemptAt
+        self.createdAt = createdAt
+    }
+}
+
+/// What became of a delivery attempt.
+public enum DeliveryOutcome: Sendable, Equatable {
+    case delivered
+    case retry(at: Date)
+    case gaveUp
 }
 
 /// What a finished render adds to its generation.

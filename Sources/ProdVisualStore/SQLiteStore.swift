@@ -14,7 +14,7 @@ public actor SQLiteStore: Store {
     }
 
     /// Numbered schema steps; `PRAGMA user_version` records how many have run.
-    private static let migrations: [String] = [
+    static let migrations: [String] = [
         """
         CREATE TABLE accounts (
             id TEXT PRIMARY KEY,
@@ -94,6 +94,55 @@ public actor SQLiteStore: Store {
             PRIMARY KEY (account_id, key)
         );
         """,
+        // Asynchronous work: batches, the requests queued jobs render, webhook deliveries and
+        // their attempts, and API keys' sealed secrets (webhooks are signed with the key).
+        """
+        ALTER TABLE api_keys ADD COLUMN sealed_secret TEXT;
+        CREATE TABLE batches (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            key_id TEXT NOT NULL REFERENCES api_keys(id),
+            status TEXT NOT NULL CHECK (status IN ('processing', 'completed', 'failed')),
+            total_items INTEGER NOT NULL,
+            webhook_url TEXT,
+            created_at INTEGER NOT NULL,
+            completed_at INTEGER
+        );
+        ALTER TABLE generations ADD COLUMN batch_id TEXT REFERENCES batches(id);
+        ALTER TABLE generations ADD COLUMN batch_index INTEGER;
+        ALTER TABLE generations ADD COLUMN webhook_url TEXT;
+        CREATE INDEX generations_batch ON generations(batch_id, batch_index) WHERE batch_id IS NOT NULL;
+        CREATE TABLE job_requests (
+            generation_id TEXT PRIMARY KEY REFERENCES generations(id),
+            request TEXT NOT NULL
+        );
+        CREATE TABLE webhook_deliveries (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            key_id TEXT NOT NULL REFERENCES api_keys(id),
+            url TEXT NOT NULL,
+            event TEXT NOT NULL,
+            subject_id TEXT NOT NULL,
+            payload TEXT,
+            status TEXT NOT NULL CHECK (status IN ('pending', 'delivered', 'failed')),
+            next_attempt_at INTEGER,
+            lease_owner TEXT,
+            lease_expires_at INTEGER,
+            created_at INTEGER NOT NULL
+        );
+        -- One event of each kind per generation or batch, however often it is finished.
+        CREATE UNIQUE INDEX webhook_deliveries_once ON webhook_deliveries(subject_id, event);
+        CREATE INDEX webhook_deliveries_due ON webhook_deliveries(next_attempt_at) WHERE status = 'pending';
+        CREATE TABLE webhook_attempts (
+            delivery_id TEXT NOT NULL REFERENCES webhook_deliveries(id),
+            number INTEGER NOT NULL,
+            attempted_at INTEGER NOT NULL,
+            status_code INTEGER,
+            error TEXT,
+            duration_ms INTEGER NOT NULL,
+            PRIMARY KEY (delivery_id, number)
+        );
+        """,
     ]
 
     private static func migrate(_ connection: SQLiteConnection) throws {
@@ -130,11 +179,19 @@ public actor SQLiteStore: Store {
     public func insertKey(_ key: APIKeyRecord) throws {
         try connection.query(
             """
-            INSERT INTO api_keys (id, account_id, mode, secret_hash, hint, name, created_at, revoked_at)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO api_keys (id, account_id, mode, secret_hash, hint, name, created_at, revoked_at, sealed_secret)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.text(key.id), .text(key.accountID), .text(key.mode.rawValue), .text(key.secretHash),
-             .text(key.hint), .text(key.name), SQLValue(key.createdAt), SQLValue(key.revokedAt)])
+             .text(key.hint), .text(key.name), SQLValue(key.createdAt), SQLValue(key.revokedAt), SQLValue(key.sealedSecret)])
+    }
+
+    public func key(id: String) throws -> APIKeyRecord? {
+        try connection.query("SELECT * FROM api_keys WHERE id = ?", [.text(id)]).first.map(Self.key)
+    }
+
+    public func setSealedSecret(keyID: String, sealed: String) throws {
+        try connection.query("UPDATE api_keys SET sealed_secret = ? WHERE id = ?", [.text(sealed), .text(keyID)])
     }
 
     public func key(secretHash: String) throws -> APIKeyRecord? {
@@ -236,26 +293,120 @@ public actor SQLiteStore: Store {
                 """,
                 [.text(output.outputFile), .integer(Int64(output.fileSize)),
                  .integer(Int64(output.generationTimeMs)), SQLValue(date), SQLValue(output.compliance), .text(id)])
+            if connection.changes > 0 { try finished(record, event: .generationCompleted, at: date) }
             return try balance(record.accountID)
         }
     }
 
     public func failGeneration(id: String, code: String, message: String, at date: Date) throws -> Int {
-        try connection.transaction {
-            let record = try existing(id)
-            try connection.query(
-                """
-                UPDATE generations SET status = 'failed', error_code = ?, error_message = ?,
-                    completed_at = ?, credits_used = 0
-                WHERE id = ? AND status IN ('pending', 'processing')
-                """,
-                [.text(code), .text(message), SQLValue(date), .text(id)])
-            // The unique (generation_id, reason) index makes a second refund impossible.
-            if connection.changes > 0, record.creditsUsed > 0 {
+        try connection.transaction { try markFailed(id: id, code: code, message: message, at: date) }
+    }
+
+    private func markFailed(id: String, code: String, message: String, at date: Date) throws -> Int {
+        let record = try existing(id)
+        try connection.query(
+            """
+            UPDATE generations SET status = 'failed', error_code = ?, error_message = ?,
+                completed_at = ?, credits_used = 0
+            WHERE id = ? AND status IN ('pending', 'processing')
+            """,
+            [.text(code), .text(message), SQLValue(date), .text(id)])
+        // The unique (generation_id, reason) index makes a second refund impossible.
+        if connection.changes > 0 {
+            if record.creditsUsed > 0 {
                 try appendLedger(record.accountID, delta: record.creditsUsed, reason: .refund, generationID: id, at: date)
             }
-            return try balance(record.accountID)
+            try finished(record, event: .generationFailed, at: date)
         }
+        return try balance(record.accountID)
+    }
+
+    /// What follows a generation's first completion or failure, inside its transaction.
+    private func finished(_ record: GenerationRecord, event: WebhookEvent, at date: Date) throws {
+        try connection.query("DELETE FROM job_requests WHERE generation_id = ?", [.text(record.id)])
+        if let url = record.webhookURL {
+            try queueDelivery(accountID: record.accountID, keyID: record.keyID, url: url, event: event, subjectID: record.id, at: date)
+        }
+        guard let batchID = record.batchID,
+              let counts = try connection.query(
+                  """
+                  SELECT SUM(status IN ('pending', 'processing')) AS unfinished, SUM(status = 'completed') AS completed
+                  FROM generations WHERE batch_id = ?
+                  """, [.text(batchID)]).first,
+              counts["unfinished"]?.int == 0
+        else { return }
+        let status: BatchStatus = (counts["completed"]?.int ?? 0) > 0 ? .completed : .failed
+        try connection.query(
+            "UPDATE batches SET status = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL",
+            [.text(status.rawValue), SQLValue(date), .text(batchID)])
+        guard connection.changes > 0, let batch = try batch(id: batchID), let url = batch.webhookURL else { return }
+        try queueDelivery(accountID: batch.accountID, keyID: batch.keyID, url: url, event: .batchCompleted, subjectID: batchID, at: date)
+    }
+
+    private func queueDelivery(accountID: String, keyID: String, url: String, event: WebhookEvent, subjectID: String, at date: Date) throws {
+        try connection.query(
+            """
+            INSERT OR IGNORE INTO webhook_deliveries (id, account_id, key_id, url, event, subject_id, status, next_attempt_at, created_at)
+            VALUES ('evt_' || lower(hex(randomblob(10))), ?, ?, ?, ?, ?, 'pending', ?, ?)
+            """,
+            [.text(accountID), .text(keyID), .text(url), .text(event.rawValue), .text(subjectID), SQLValue(date), SQLValue(date)])
+    }
+
+    public func failAbandonedSynchronous(before date: Date, at now: Date) throws -> Int {
+        try connection.transaction {
+            let abandoned = try connection.query(
+                """
+                SELECT * FROM generations
+                WHERE status = 'processing' AND lease_owner IS NULL AND created_at < ?
+                """, [SQLValue(date)]
+            ).map(Self.generation)
+            for record in abandoned {
+                _ = try markFailed(
+                    id: record.id, code: "server_error", message: "The server stopped while rendering; the credit was refunded.", at: now)
+            }
+            return abandoned.count
+        }
+    }
+
+    // MARK: Batches
+
+    public func enqueue(_ jobs: [QueuedGeneration], batch: BatchRecord?) throws -> Int {
+        guard let accountID = jobs.first?.record.accountID else { throw StoreError.conflict("nothing to enqueue") }
+        return try connection.transaction {
+            let available = try balance(accountID)
+            let cost = jobs.reduce(0) { $0 + $1.record.creditsUsed }
+            guard available >= cost else { throw StoreError.insufficientCredits(balance: available) }
+            if let batch {
+                try connection.query(
+                    """
+                    INSERT INTO batches (id, account_id, key_id, status, total_items, webhook_url, created_at, completed_at)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                    [.text(batch.id), .text(batch.accountID), .text(batch.keyID), .text(batch.status.rawValue),
+                     SQLValue(batch.totalItems), SQLValue(batch.webhookURL), SQLValue(batch.createdAt), SQLValue(batch.completedAt)])
+            }
+            for job in jobs {
+                try insert(job.record)
+                try connection.query(
+                    "INSERT INTO job_requests (generation_id, request) VALUES (?, ?)",
+                    [.text(job.record.id), .text(String(decoding: job.request, as: UTF8.self))])
+                if job.record.creditsUsed > 0 {
+                    try appendLedger(
+                        accountID, delta: -job.record.creditsUsed, reason: .generation, generationID: job.record.id,
+                        at: job.record.createdAt)
+                }
+            }
+            return available - cost
+        }
+    }
+
+    public func batch(id: String) throws -> BatchRecord? {
+        try connection.query("SELECT * FROM batches WHERE id = ?", [.text(id)]).first.map(Self.batch)
+    }
+
+    public func generations(batchID: String) throws -> [GenerationRecord] {
+        try connection.query("SELECT * FROM generations WHERE batch_id = ? ORDER BY batch_index", [.text(batchID)])
+            .map(Self.generation)
     }
 
     public func claimJob(worker: String, now: Date, leaseUntil: Date) throws -> GenerationRecord? {
@@ -279,6 +430,100 @@ public actor SQLiteStore: Store {
             "UPDATE generations SET lease_expires_at = ? WHERE id = ? AND lease_owner = ? AND status = 'processing'",
             [SQLValue(until), .text(id), .text(worker)])
         return connection.changes > 0
+    }
+
+    public func releaseJob(id: String, worker: String) throws -> Bool {
+        try connection.query(
+            """
+            UPDATE generations SET status = 'pending', lease_owner = NULL, lease_expires_at = NULL
+            WHERE id = ? AND lease_owner = ? AND status = 'processing'
+            """, [.text(id), .text(worker)])
+        return connection.changes > 0
+    }
+
+    public func jobRequest(generationID: String) throws -> Data? {
+        try connection.query("SELECT request FROM job_requests WHERE generation_id = ?", [.text(generationID)])
+            .first?["request"]?.string.map { Data($0.utf8) }
+    }
+
+    public func queueLoad(recent: Int) throws -> (unfinished: Int, meanGenerationMs: Int?) {
+        let unfinished = try connection.query(
+            "SELECT COUNT(*) AS n FROM generations WHERE status IN ('pending', 'processing')").first?["n"]?.int ?? 0
+        let mean = try connection.query(
+            """
+            SELECT AVG(generation_time_ms) AS mean FROM (
+                SELECT generation_time_ms FROM generations WHERE status = 'completed' AND generation_time_ms IS NOT NULL
+                ORDER BY completed_at DESC LIMIT ?)
+            """, [SQLValue(recent)]).first?["mean"]
+        let meanMs: Int? = switch mean {
+        case .real(let value)?: Int(value.rounded())
+        case .integer(let value)?: Int(value)
+        default: nil
+        }
+        return (unfinished, meanMs)
+    }
+
+    // MARK: Webhook deliveries
+
+    public func claimDelivery(worker: String, now: Date, leaseUntil: Date) throws -> WebhookDelivery? {
+        guard let row = try connection.query(
+            """
+            UPDATE webhook_deliveries SET lease_owner = ?, lease_expires_at = ?
+            WHERE id = (
+                SELECT id FROM webhook_deliveries
+                WHERE status = 'pending' AND next_attempt_at <= ? AND (lease_expires_at IS NULL OR lease_expires_at < ?)
+                ORDER BY next_attempt_at, id LIMIT 1)
+            RETURNING *
+            """,
+            [.text(worker), SQLValue(leaseUntil), SQLValue(now), SQLValue(now)]
+        ).first else { return nil }
+        return try delivery(row)
+    }
+
+    public func recordDeliveryAttempt(id: String, payload: String, attempt: DeliveryAttempt, outcome: DeliveryOutcome) throws {
+        try connection.transaction {
+            try connection.query(
+                """
+                INSERT OR IGNORE INTO webhook_attempts (delivery_id, number, attempted_at, status_code, error, duration_ms)
+                VALUES (?, ?, ?, ?, ?, ?)
+                """,
+                [.text(id), SQLValue(attempt.number), SQLValue(attempt.attemptedAt), SQLValue(attempt.statusCode),
+                 SQLValue(attempt.error), SQLValue(attempt.durationMs)])
+            let (status, next): (DeliveryStatus, Date?) = switch outcome {
+            case .delivered: (.delivered, nil)
+            case .retry(let at): (.pending, at)
+            case .gaveUp: (.failed, nil)
+            }
+            try connection.query(
+                """
+                UPDATE webhook_deliveries SET payload = COALESCE(payload, NULLIF(?, '')), status = ?, next_attempt_at = ?,
+                    lease_owner = NULL, lease_expires_at = NULL
+                WHERE id = ?
+                """,
+                [.text(payload), .text(status.rawValue), SQLValue(next), .text(id)])
+        }
+    }
+
+    public func deliveries(subjectID: String) throws -> [WebhookDelivery] {
+        try connection.query("SELECT * FROM webhook_deliveries WHERE subject_id = ? ORDER BY created_at, event", [.text(subjectID)])
+            .map(delivery)
+    }
+
+    private func delivery(_ row: SQLRow) throws -> WebhookDelivery {
+        let id = row["id"]?.string ?? ""
+        let attempts = try connection.query(
+            "SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY number", [.text(id)]
+        ).map { row in
+            DeliveryAttempt(
+                number: row["number"]?.int ?? 0, attemptedAt: row["attempted_at"]?.date ?? .distantPast,
+                statusCode: row["status_code"]?.int, error: row["error"]?.string, durationMs: row["duration_ms"]?.int ?? 0)
+        }
+        return WebhookDelivery(
+            id: id, accountID: row["account_id"]?.string ?? "", keyID: row["key_id"]?.string ?? "",
+            url: row["url"]?.string ?? "", event: WebhookEvent(rawValue: row["event"]?.string ?? "") ?? .generationCompleted,
+            subjectID: row["subject_id"]?.string ?? "", payload: row["payload"]?.string,
+            status: DeliveryStatus(rawValue: row["status"]?.string ?? "") ?? .failed, attempts: attempts,
+            nextAttemptAt: row["next_attempt_at"]?.date, createdAt: row["created_at"]?.date ?? .distantPast)
     }
 
     public func beginIdempotent(accountID: String, key: String, requestHash: String, at date: Date, window: TimeInterval) throws -> IdempotencyOutcome {
@@ -306,6 +551,11 @@ public actor SQLiteStore: Store {
         try connection.query(
             "UPDATE idempotency_keys SET status_code = ?, response = ? WHERE account_id = ? AND key = ?",
             [.integer(Int64(statusCode)), .text(response), .text(accountID), .text(key)])
+    }
+
+    public func abandonIdempotent(accountID: String, key: String) throws {
+        try connection.query(
+            "DELETE FROM idempotency_keys WHERE account_id = ? AND key = ? AND status_code IS NULL", [.text(accountID), .text(key)])
     }
 
     public func generation(id: String) throws -> GenerationRecord? {
@@ -337,14 +587,15 @@ public actor SQLiteStore: Store {
             """
             INSERT INTO generations (id, account_id, key_id, mode, status, style, platform, format, width, height,
                 parameters, credits_used, file_size, output_file, generation_time_ms, error_code, error_message,
-                created_at, completed_at, expires_at, purged_at, compliance)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                created_at, completed_at, expires_at, purged_at, compliance, batch_id, batch_index, webhook_url)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.text(g.id), .text(g.accountID), .text(g.keyID), .text(g.mode.rawValue), .text(g.status.rawValue),
              .text(g.style), .text(g.platform), .text(g.format), SQLValue(g.width), SQLValue(g.height),
              .text(g.parameters), SQLValue(g.creditsUsed), SQLValue(g.fileSize), SQLValue(g.outputFile),
              SQLValue(g.generationTimeMs), SQLValue(g.errorCode), SQLValue(g.errorMessage), SQLValue(g.createdAt),
-             SQLValue(g.completedAt), SQLValue(g.expiresAt), SQLValue(g.purgedAt), SQLValue(g.compliance)])
+             SQLValue(g.completedAt), SQLValue(g.expiresAt), SQLValue(g.purgedAt), SQLValue(g.compliance),
+             SQLValue(g.batchID), SQLValue(g.batchIndex), SQLValue(g.webhookURL)])
     }
 
     // MARK: Row mapping
@@ -358,7 +609,8 @@ public actor SQLiteStore: Store {
             id: row["id"]?.string ?? "", accountID: row["account_id"]?.string ?? "",
             mode: KeyMode(rawValue: row["mode"]?.string ?? "") ?? .test, secretHash: row["secret_hash"]?.string ?? "",
             hint: row["hint"]?.string ?? "", name: row["name"]?.string ?? "",
-            createdAt: row["created_at"]?.date ?? .distantPast, revokedAt: row["revoked_at"]?.date)
+            createdAt: row["created_at"]?.date ?? .distantPast, revokedAt: row["revoked_at"]?.date,
+            sealedSecret: row["sealed_secret"]?.string)
     }
 
     private static func generation(_ row: SQLRow) -> GenerationRecord {
@@ -372,6 +624,15 @@ public actor SQLiteStore: Store {
             generationTimeMs: row["generation_time_ms"]?.int, errorCode: row["error_code"]?.string,
             errorMessage: row["error_message"]?.string, createdAt: row["created_at"]?.date ?? .distantPast,
             completedAt: row["completed_at"]?.date, expiresAt: row["expires_at"]?.date ?? .distantPast,
-            purgedAt: row["purged_at"]?.date, compliance: row["compliance"]?.string)
+            purgedAt: row["purged_at"]?.date, compliance: row["compliance"]?.string, batchID: row["batch_id"]?.string,
+            batchIndex: row["batch_index"]?.int, webhookURL: row["webhook_url"]?.string, attempts: row["attempts"]?.int ?? 0)
+    }
+
+    private static func batch(_ row: SQLRow) -> BatchRecord {
+        BatchRecord(
+            id: row["id"]?.string ?? "", accountID: row["account_id"]?.string ?? "", keyID: row["key_id"]?.string ?? "",
+            status: BatchStatus(rawValue: row["status"]?.string ?? "") ?? .processing, totalItems: row["total_items"]?.int ?? 0,
+            webhookURL: row["webhook_url"]?.string, createdAt: row["created_at"]?.date ?? .distantPast,
+            completedAt: row["completed_at"]?.date)
     }
 }

@@ -16,6 +16,9 @@ public protocol Store: Sendable {
     func keys(accountID: String?) async throws -> [APIKeyRecord]
     /// Returns false when no such unrevoked key exists.
     func revokeKey(id: String, at date: Date) async throws -> Bool
+    func key(id: String) async throws -> APIKeyRecord?
+    /// Keeps the key's sealed secret (for keys issued before secrets were sealed).
+    func setSealedSecret(keyID: String, sealed: String) async throws
 
     // MARK: Credits
 
@@ -29,11 +32,28 @@ public protocol Store: Sendable {
     /// only if the balance covers it (else `StoreError.insufficientCredits`, nothing written).
     /// Returns the balance after the debit.
     func startGeneration(_ generation: GenerationRecord) async throws -> Int
-    /// Marks a generation completed with its output; returns the account's balance.
+    /// Marks a generation completed with its output; returns the account's balance. Only the
+    /// first completion counts: a later one (a worker whose lease ran out) changes nothing.
+    /// In the same transaction, queues the generation's webhook and, when it was the last
+    /// unfinished item of a batch, finishes the batch and queues the batch's webhook.
     func completeGeneration(id: String, output: GenerationOutput, at date: Date) async throws -> Int
     /// Marks a generation failed and refunds whatever it was charged; returns the balance.
+    /// Webhooks and batches as for completion.
     func failGeneration(id: String, code: String, message: String, at date: Date) async throws -> Int
     func generation(id: String) async throws -> GenerationRecord?
+    /// Fails, with a refund, synchronous generations still processing since before `date`:
+    /// their server died mid-request. Returns how many.
+    func failAbandonedSynchronous(before date: Date, at now: Date) async throws -> Int
+
+    // MARK: Batches
+
+    /// Inserts pending jobs (and their batch) and debits their credits in one transaction, only
+    /// if the balance covers them all (else `StoreError.insufficientCredits`, nothing written).
+    /// Returns the balance after the debit.
+    func enqueue(_ jobs: [QueuedGeneration], batch: BatchRecord?) async throws -> Int
+    func batch(id: String) async throws -> BatchRecord?
+    /// A batch's items in request order.
+    func generations(batchID: String) async throws -> [GenerationRecord]
 
     // MARK: Job queue
 
@@ -42,6 +62,22 @@ public protocol Store: Sendable {
     func claimJob(worker: String, now: Date, leaseUntil: Date) async throws -> GenerationRecord?
     /// Extends a claimed job's lease; false when the job is no longer this worker's.
     func renewLease(id: String, worker: String, until: Date) async throws -> Bool
+    /// Puts a job this worker could not finish back in the queue for another claim at once.
+    func releaseJob(id: String, worker: String) async throws -> Bool
+    /// The request a queued generation renders; nil for synchronous ones.
+    func jobRequest(generationID: String) async throws -> Data?
+    /// Jobs waiting or running, and the mean render time of the latest completed generations
+    /// (nil without history): what an estimate of a new batch's wait is made from.
+    func queueLoad(recent: Int) async throws -> (unfinished: Int, meanGenerationMs: Int?)
+
+    // MARK: Webhook deliveries
+
+    /// Claims the oldest pending delivery that is due, under a lease, as for jobs.
+    func claimDelivery(worker: String, now: Date, leaseUntil: Date) async throws -> WebhookDelivery?
+    /// Records an attempt and what follows it; `payload` is stored if none was yet.
+    func recordDeliveryAttempt(id: String, payload: String, attempt: DeliveryAttempt, outcome: DeliveryOutcome) async throws
+    /// Every delivery about a generation or batch, with its attempts.
+    func deliveries(subjectID: String) async throws -> [WebhookDelivery]
 
     // MARK: Idempotency keys
 
@@ -49,6 +85,8 @@ public protocol Store: Sendable {
     func beginIdempotent(accountID: String, key: String, requestHash: String, at date: Date, window: TimeInterval) async throws -> IdempotencyOutcome
     /// Records the response that repeats of the key are given.
     func finishIdempotent(accountID: String, key: String, statusCode: Int, response: String) async throws
+    /// Forgets a key whose request failed in a way worth retrying (5xx, 402), so it can be used again.
+    func abandonIdempotent(accountID: String, key: String) async throws
     /// Completed generations whose outputs expired before `date` and are not purged yet.
     func expiredGenerations(before date: Date, limit: Int) async throws -> [GenerationRecord]
     func markPurged(id: String, at date: Date) async throws
