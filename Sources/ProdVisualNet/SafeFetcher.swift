@@ -123,6 +123,29 @@ public struct SafeFetcher: Sendable {
         return try outcome.get()
     }
 
+    /// POSTs `body` to `urlString` under the same destination rules as fetches (webhooks) and
+    /// returns the response's status. Redirects are not followed: a 3xx is the receiver's answer.
+    public func post(
+        _ urlString: String, body: [UInt8], headers: [(name: String, value: String)], timeout: Duration
+    ) async throws(FetchError) -> Int {
+        let deadline = ContinuousClock.now.advanced(by: timeout)
+        let destination = try await destinationGuard.check(try DestinationGuard.parse(urlString))
+        let response = try await send(to: destination, deadline: deadline) { request in
+            request.method = .POST
+            for header in headers { request.headers.add(name: header.name, value: header.value) }
+            request.headers.replaceOrAdd(name: "User-Agent", value: Self.webhookUserAgent)
+            request.headers.replaceOrAdd(name: "Accept", value: "*/*")
+            request.body = .bytes(body)
+        }
+        // Drain what the receiver says, up to a little: its body is of no use to us.
+        do {
+            _ = try await response.body.collect(upTo: 64 * 1024)
+        } catch {}
+        return Int(response.status.code)
+    }
+
+    public static let webhookUserAgent = "ProdVisual-Webhooks/1.0"
+
     // MARK: - Internals
 
     private func fetchFollowingRedirects(
@@ -163,11 +186,12 @@ public struct SafeFetcher: Sendable {
 
     private static let redirectStatuses: Set<Int> = [301, 302, 303, 307, 308]
 
-    /// Sends the GET. For `http` it tries each validated address in turn while the
+    /// Sends the GET (or what `prepare` makes of it). For `http` it tries each validated address in turn while the
     /// connection itself fails; for `https` it makes one attempt by host name.
     private func send(
         to destination: ValidatedDestination,
-        deadline: ContinuousClock.Instant
+        deadline: ContinuousClock.Instant,
+        prepare: (inout HTTPClientRequest) -> Void = { _ in }
     ) async throws(FetchError) -> HTTPClientResponse {
         let pinned = destination.scheme == "http" && !destination.hostIsIPLiteral
         let candidates: [String?] = pinned ? destination.addresses.map { Optional($0) } : [nil]
@@ -178,6 +202,7 @@ public struct SafeFetcher: Sendable {
             request.headers.add(name: "Host", value: destination.hostHeader)
             request.headers.add(name: "User-Agent", value: Self.userAgent)
             request.headers.add(name: "Accept", value: Self.accept)
+            prepare(&request)
 
             let remaining = ContinuousClock.now.duration(to: deadline)
             guard remaining > .zero else { throw .timedOut }
