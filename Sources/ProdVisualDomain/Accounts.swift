@@ -17,10 +17,12 @@ public struct IssuedKey: Sendable {
 /// Accounts, API keys and the credit balance.
 public struct AccountService: Sendable {
     let store: any Store
+    let sealer: KeySealer
     let clock: @Sendable () -> Date
 
-    public init(store: any Store, clock: @escaping @Sendable () -> Date = Date.init) {
+    public init(store: any Store, sealer: KeySealer, clock: @escaping @Sendable () -> Date = Date.init) {
         self.store = store
+        self.sealer = sealer
         self.clock = clock
     }
 
@@ -43,7 +45,7 @@ public struct AccountService: Sendable {
         let secret = Self.prefix(for: mode) + Identifiers.randomBase62(32)
         let record = APIKeyRecord(
             id: Identifiers.key(), accountID: accountID, mode: mode, secretHash: Identifiers.sha256Hex(secret),
-            hint: String(secret.suffix(4)), name: name, createdAt: clock())
+            hint: String(secret.suffix(4)), name: name, createdAt: clock(), sealedSecret: try sealer.seal(secret))
         try await store.insertKey(record)
         return IssuedKey(record: record, secret: secret)
     }
@@ -72,7 +74,16 @@ public struct AccountService: Sendable {
         guard key.revokedAt == nil else {
             throw ServiceError(.unauthorized, "This API key was revoked. Create a new one.")
         }
+        // Keys issued before secrets were sealed learn theirs at their next use.
+        if key.sealedSecret == nil {
+            try await store.setSealedSecret(keyID: key.id, sealed: try sealer.seal(token))
+        }
         return AuthenticatedKey(keyID: key.id, accountID: key.accountID, mode: key.mode)
+    }
+
+    /// The secret a key's webhooks are signed with; nil if it was never sealed on this server.
+    public func signingSecret(keyID: String) async throws -> String? {
+        try await store.key(id: keyID)?.sealedSecret.flatMap(sealer.open)
     }
 
     public func keys(accountID: String?) async throws -> [APIKeyRecord] {

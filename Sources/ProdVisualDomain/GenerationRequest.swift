@@ -280,3 +280,83 @@ extension GenerationPlan {
         return spec
     }
 }
+
+/// Queued jobs keep their request as JSON in the store and are validated again when rendered,
+/// so a worker renders exactly what the API accepted.
+extension GenerationRequest: Codable {
+    private enum CodingKeys: String, CodingKey {
+        case imageURL = "image_url", imageBase64 = "image_base64", style, platform, dimensions, background, format, quality
+        case webhookURL = "webhook_url", text, scene, seed, compareStyle = "compare_style", colors
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let url = try container.decodeIfPresent(String.self, forKey: .imageURL) {
+            source = .url(url)
+        } else if let base64 = try container.decodeIfPresent(String.self, forKey: .imageBase64), let data = Data(base64Encoded: base64) {
+            source = .bytes(Array(data))
+        }
+        style = try container.decodeIfPresent(String.self, forKey: .style)
+        platform = try container.decodeIfPresent(String.self, forKey: .platform)
+        dimensions = try container.decodeIfPresent(String.self, forKey: .dimensions)
+        background = try container.decodeIfPresent(String.self, forKey: .background)
+        format = try container.decodeIfPresent(String.self, forKey: .format)
+        quality = try container.decodeIfPresent(Int.self, forKey: .quality)
+        webhookURL = try container.decodeIfPresent(String.self, forKey: .webhookURL)
+        scene = try container.decodeIfPresent(String.self, forKey: .scene)
+        seed = try container.decodeIfPresent(Int.self, forKey: .seed)
+        compareStyle = try container.decodeIfPresent(String.self, forKey: .compareStyle)
+        colors = try container.decodeIfPresent([String].self, forKey: .colors)
+        let text = try container.decodeIfPresent([String: TextCoding].self, forKey: .text) ?? [:]
+        for (name, value) in text {
+            guard let field = TextField(rawValue: name) else { continue }
+            self.text[field] = value.value
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        switch source {
+        case .url(let url)?: try container.encode(url, forKey: .imageURL)
+        case .bytes(let bytes)?: try container.encode(Data(bytes).base64EncodedString(), forKey: .imageBase64)
+        case nil: break
+        }
+        try container.encodeIfPresent(style, forKey: .style)
+        try container.encodeIfPresent(platform, forKey: .platform)
+        try container.encodeIfPresent(dimensions, forKey: .dimensions)
+        try container.encodeIfPresent(background, forKey: .background)
+        try container.encodeIfPresent(format, forKey: .format)
+        try container.encodeIfPresent(quality, forKey: .quality)
+        try container.encodeIfPresent(webhookURL, forKey: .webhookURL)
+        try container.encodeIfPresent(scene, forKey: .scene)
+        try container.encodeIfPresent(seed, forKey: .seed)
+        try container.encodeIfPresent(compareStyle, forKey: .compareStyle)
+        try container.encodeIfPresent(colors, forKey: .colors)
+        if !text.isEmpty {
+            try container.encode(Dictionary(uniqueKeysWithValues: text.map { ($0.key.rawValue, TextCoding(value: $0.value)) }), forKey: .text)
+        }
+    }
+
+    private struct TextCoding: Codable {
+        let value: TextValue
+
+        init(value: TextValue) { self.value = value }
+
+        init(from decoder: any Decoder) throws {
+            let container = try decoder.singleValueContainer()
+            if let list = try? container.decode([String].self) {
+                value = .list(list)
+            } else {
+                value = .string(try container.decode(String.self))
+            }
+        }
+
+        func encode(to encoder: any Encoder) throws {
+            var container = encoder.singleValueContainer()
+            switch value {
+            case .string(let string): try container.encode(string)
+            case .list(let list): try container.encode(list)
+            }
+        }
+    }
+}

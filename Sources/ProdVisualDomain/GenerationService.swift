@@ -13,10 +13,40 @@ public struct GenerationView: Sendable {
     public let creditsRemaining: Int?
     /// The output judged against its platform's rules; nil unless completed.
     public let compliance: ComplianceReport?
+    /// Webhook events about it, with every attempt; empty without a webhook.
+    public let deliveries: [WebhookDelivery]
+}
+
+/// A batch as the API reports it: its items in request order.
+public struct BatchView: Sendable {
+    public let batch: BatchRecord
+    public let items: [GenerationView]
+    /// Set only by the call that created it, as for generations.
+    public let creditsRemaining: Int?
+    /// How long the batch should take, from the queue ahead of it and recent render times.
+    public let estimatedTimeMs: Int?
+    public let deliveries: [WebhookDelivery]
+
+    public var completedItems: Int { items.count { $0.record.status == .completed } }
+    public var failedItems: Int { items.count { $0.record.status == .failed } }
+    public var creditsUsed: Int { items.reduce(0) { $0 + $1.record.creditsUsed } }
+    /// `pending` until a worker starts on it, then the batch's own status.
+    public var status: String {
+        guard batch.status == .processing else { return batch.status.rawValue }
+        return items.allSatisfy { $0.record.status == .pending } ? "pending" : "processing"
+    }
 }
 
 /// Runs generations: validate, reserve the credit, obtain the image, render, store, settle.
+/// Synchronous requests render at once; those with a webhook, and batches, become jobs that
+/// workers claim from the store's queue (see `JobRunner`).
 public struct GenerationService: Sendable {
+    public static let maxBatchItems = 50
+    /// A job claimed this often without finishing keeps killing its worker: it is failed instead.
+    static let maxAttempts = 5
+    /// Render time assumed for estimates before any generation has completed.
+    static let assumedGenerationMs = 3000
+
     let store: any Store
     let engine: ImageEngine
     let pool: WorkPool
@@ -24,12 +54,14 @@ public struct GenerationService: Sendable {
     let outputs: OutputStorage
     let outputLifetime: TimeInterval
     let maxSourceBytes: Int
+    /// Jobs rendered at once across the workers, for estimates.
+    let parallelism: Int
     let clock: @Sendable () -> Date
     let logger: Logger
 
     public init(
         store: any Store, engine: ImageEngine, pool: WorkPool, fetcher: SafeFetcher, outputs: OutputStorage,
-        outputLifetime: TimeInterval, maxSourceBytes: Int, clock: @escaping @Sendable () -> Date = Date.init,
+        outputLifetime: TimeInterval, maxSourceBytes: Int, parallelism: Int = 1, clock: @escaping @Sendable () -> Date = Date.init,
         logger: Logger
     ) {
         self.store = store
@@ -39,37 +71,110 @@ public struct GenerationService: Sendable {
         self.outputs = outputs
         self.outputLifetime = outputLifetime
         self.maxSourceBytes = maxSourceBytes
+        self.parallelism = max(1, parallelism)
         self.clock = clock
         self.logger = logger
     }
 
-    /// Generates synchronously. Live keys pay one credit, taken before any work and given back
-    /// if the work fails; test keys pay nothing and get a watermarked result.
+    /// Generates. Without a webhook the work is done before this returns; with one, the
+    /// generation is queued (status `pending`) and its webhook announces the result.
+    /// Live keys pay one credit, taken before any work and given back if the work fails; test
+    /// keys pay nothing and get a watermarked result.
     public func generate(_ request: GenerationRequest, by key: AuthenticatedKey) async throws -> GenerationView {
-        if request.webhookURL != nil {
-            throw ServiceError.invalid("'webhook_url' (asynchronous generation) is not available on this server yet; omit it to generate synchronously.")
-        }
+        if request.webhookURL != nil { return try await submit(request, by: key) }
         let plan = try GenerationPlan(validating: request)
         let started = clock()
-        let id = Identifiers.generation()
-        let record = GenerationRecord(
-            id: id, accountID: key.accountID, keyID: key.keyID, mode: key.mode, status: .processing,
-            style: plan.style.id, platform: plan.platform.id, format: plan.format.rawValue,
-            width: plan.width, height: plan.height, parameters: Self.parametersJSON(plan),
-            creditsUsed: key.mode == .live ? 1 : 0, createdAt: started,
-            expiresAt: started.addingTimeInterval(outputLifetime))
+        let record = newRecord(plan, key: key, status: .processing, at: started)
+        let balance: Int
         do {
-            _ = try await store.startGeneration(record)
+            balance = try await store.startGeneration(record)
         } catch StoreError.insufficientCredits(let balance) {
-            throw ServiceError(
-                .insufficientCredits,
-                "Your account has \(balance) credits remaining. Please purchase more credits to continue.")
+            throw Self.insufficient(balance, needed: record.creditsUsed)
         }
+        let completed = try await produce(record, plan: plan, started: started)
+        return GenerationView(
+            record: completed.record, outputURL: completed.outputURL, creditsRemaining: balance,
+            compliance: completed.compliance, deliveries: [])
+    }
 
-        let fileName = "\(id).\(plan.format.fileExtension)"
+    /// Queues one generation whose result goes to its webhook.
+    func submit(_ request: GenerationRequest, by key: AuthenticatedKey) async throws -> GenerationView {
+        let plan = try GenerationPlan(validating: request)
+        try await checkWebhook(request.webhookURL, field: "webhook_url")
+        let record = newRecord(plan, key: key, status: .pending, at: clock(), webhookURL: request.webhookURL)
+        let balance = try await enqueue([QueuedGeneration(record: record, request: try Self.encode(request))], batch: nil)
+        return GenerationView(record: record, outputURL: nil, creditsRemaining: balance, compliance: nil, deliveries: [])
+    }
+
+    /// Queues up to 50 generations as one batch. Every item is validated first, naming its index;
+    /// the whole batch's credits are reserved at once, and each failed item's is refunded.
+    public func submitBatch(_ requests: [GenerationRequest], webhookURL: String?, by key: AuthenticatedKey) async throws -> BatchView {
+        guard !requests.isEmpty else { throw ServiceError.invalid("'items' is empty: send 1 to \(Self.maxBatchItems) generation objects.") }
+        guard requests.count <= Self.maxBatchItems else {
+            throw ServiceError.invalid("A batch holds at most \(Self.maxBatchItems) items; got \(requests.count). Split it into several batches.")
+        }
+        var plans: [GenerationPlan] = []
+        for (index, request) in requests.enumerated() {
+            do {
+                plans.append(try GenerationPlan(validating: request))
+            } catch {
+                throw ServiceError(error.kind, "items[\(index)]: \(error.message)")
+            }
+        }
+        try await checkWebhook(webhookURL, field: "webhook_url")
+        for (index, request) in requests.enumerated() {
+            try await checkWebhook(request.webhookURL, field: "items[\(index)].webhook_url")
+        }
+        let now = clock()
+        let batch = BatchRecord(
+            id: Identifiers.batch(), accountID: key.accountID, keyID: key.keyID, totalItems: requests.count,
+            webhookURL: webhookURL, createdAt: now)
+        var jobs: [QueuedGeneration] = []
+        for (index, (plan, request)) in zip(plans, requests).enumerated() {
+            let record = newRecord(plan, key: key, status: .pending, at: now, batch: (batch.id, index), webhookURL: request.webhookURL)
+            jobs.append(QueuedGeneration(record: record, request: try Self.encode(request)))
+        }
+        let load = try await store.queueLoad(recent: 20)
+        let balance = try await enqueue(jobs, batch: batch)
+        // Items ahead in the queue and this batch's own, spread over the workers.
+        let rounds = (load.unfinished + jobs.count + parallelism - 1) / parallelism
+        let items = jobs.map { GenerationView(record: $0.record, outputURL: nil, creditsRemaining: nil, compliance: nil, deliveries: []) }
+        return BatchView(
+            batch: batch, items: items, creditsRemaining: balance,
+            estimatedTimeMs: rounds * (load.meanGenerationMs ?? Self.assumedGenerationMs), deliveries: [])
+    }
+
+    private func enqueue(_ jobs: [QueuedGeneration], batch: BatchRecord?) async throws -> Int {
+        do {
+            return try await store.enqueue(jobs, batch: batch)
+        } catch StoreError.insufficientCredits(let balance) {
+            throw Self.insufficient(balance, needed: jobs.reduce(0) { $0 + $1.record.creditsUsed })
+        }
+    }
+
+    /// Renders a job a worker claimed. Every outcome is recorded; nothing is thrown.
+    public func process(job record: GenerationRecord) async {
+        let started = clock()
+        do {
+            guard let data = try await store.jobRequest(generationID: record.id) else { return }  // finished meanwhile
+            guard record.attempts <= Self.maxAttempts else {
+                throw ServiceError(.serverError, "Rendering stopped its worker \(Self.maxAttempts) times; the job was given up and its credit refunded.")
+            }
+            let plan = try GenerationPlan(validating: try JSONDecoder().decode(GenerationRequest.self, from: data))
+            _ = try await produce(record, plan: plan, started: started)
+        } catch {
+            // `produce` records its own failures; this catches those before it.
+            let failure = Self.serviceError(for: error)
+            _ = try? await store.failGeneration(id: record.id, code: failure.kind.rawValue, message: failure.message, at: clock())
+        }
+    }
+
+    /// Obtains the image, renders, stores and completes the generation, or fails it with a refund.
+    private func produce(_ record: GenerationRecord, plan: GenerationPlan, started: Date) async throws -> GenerationView {
+        let fileName = "\(record.id).\(plan.format.fileExtension)"
         do {
             let source = try await sourceBytes(plan.source)
-            let spec = plan.renderSpec(watermark: key.mode == .test ? "SAMPLE" : nil)
+            let spec = plan.renderSpec(watermark: record.mode == .test ? "SAMPLE" : nil)
             let engine = self.engine
             // Measuring decodes the output again: CPU work, so it stays on the pool too.
             let (rendered, measurement) = try await pool.run {
@@ -83,29 +188,97 @@ public struct GenerationService: Sendable {
             let elapsed = Int(clock().timeIntervalSince(started) * 1000)
             let output = GenerationOutput(
                 outputFile: fileName, fileSize: size, generationTimeMs: elapsed, compliance: try compliance.json())
-            let balance = try await store.completeGeneration(id: id, output: output, at: clock())
-            guard let completed = try await store.generation(id: id) else { throw ServiceError.notFound("Generation \(id) vanished.") }
+            _ = try await store.completeGeneration(id: record.id, output: output, at: clock())
+            guard let completed = try await store.generation(id: record.id) else { throw ServiceError.notFound("Generation \(record.id) vanished.") }
             return GenerationView(
                 record: completed, outputURL: outputs.url(for: fileName, expiresAt: completed.expiresAt),
-                creditsRemaining: balance, compliance: compliance)
+                creditsRemaining: nil, compliance: compliance, deliveries: [])
         } catch {
             let failure = Self.serviceError(for: error)
-            if failure.kind == .serverError { logger.error("generation \(id) failed: \(error)") }
+            if failure.kind == .serverError { logger.error("generation \(record.id) failed: \(error)") }
             outputs.delete(fileName)
-            _ = try? await store.failGeneration(id: id, code: failure.kind.rawValue, message: failure.message, at: clock())
+            _ = try? await store.failGeneration(id: record.id, code: failure.kind.rawValue, message: failure.message, at: clock())
             throw failure
         }
     }
 
+    private func newRecord(
+        _ plan: GenerationPlan, key: AuthenticatedKey, status: GenerationStatus, at date: Date,
+        batch: (id: String, index: Int)? = nil, webhookURL: String? = nil
+    ) -> GenerationRecord {
+        GenerationRecord(
+            id: Identifiers.generation(), accountID: key.accountID, keyID: key.keyID, mode: key.mode, status: status,
+            style: plan.style.id, platform: plan.platform.id, format: plan.format.rawValue,
+            width: plan.width, height: plan.height, parameters: Self.parametersJSON(plan),
+            creditsUsed: key.mode == .live ? 1 : 0, createdAt: date,
+            expiresAt: date.addingTimeInterval(outputLifetime), batchID: batch?.id, batchIndex: batch?.index, webhookURL: webhookURL)
+    }
+
+    /// A webhook must be an http(s) URL whose host passes the same address rules as image
+    /// sources; checked before anything is charged, and again at every delivery.
+    private func checkWebhook(_ url: String?, field: String) async throws {
+        guard let url else { return }
+        guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
+            throw ServiceError.invalid("'\(field)' must be an http or https URL; got '\(url)'.")
+        }
+        do {
+            _ = try await fetcher.checkDestination(parsed)
+        } catch {
+            throw ServiceError.invalid("'\(field)' cannot be used: \(error.message)")
+        }
+    }
+
+    static func encode(_ request: GenerationRequest) throws -> Data {
+        try JSONEncoder().encode(request)
+    }
+
+    static func insufficient(_ balance: Int, needed: Int) -> ServiceError {
+        ServiceError(
+            .insufficientCredits,
+            needed > 1
+                ? "This request needs \(needed) credits; your account has \(balance) remaining. Please purchase more credits to continue."
+                : "Your account has \(balance) credits remaining. Please purchase more credits to continue.")
+    }
+
     /// The caller's own generation; anyone else's is indistinguishable from a missing one.
     public func generation(id: String, for key: AuthenticatedKey) async throws -> GenerationView {
-        guard let record = try await store.generation(id: id), record.accountID == key.accountID else {
+        try await generation(id: id, accountID: key.accountID)
+    }
+
+    func generation(id: String, accountID: String) async throws -> GenerationView {
+        guard let record = try await store.generation(id: id), record.accountID == accountID else {
             throw ServiceError.notFound("No generation with id '\(id)'.")
         }
+        return try await view(of: record, deliveries: store.deliveries(subjectID: id))
+    }
+
+    /// The caller's own batch with every item.
+    public func batch(id: String, for key: AuthenticatedKey) async throws -> BatchView {
+        guard let batch = try await store.batch(id: id), batch.accountID == key.accountID else {
+            throw ServiceError.notFound("No batch with id '\(id)'.")
+        }
+        var items: [GenerationView] = []
+        for record in try await store.generations(batchID: id) {
+            items.append(try await view(of: record, deliveries: []))
+        }
+        return BatchView(
+            batch: batch, items: items, creditsRemaining: nil, estimatedTimeMs: nil,
+            deliveries: try await store.deliveries(subjectID: id))
+    }
+
+    private func view(of record: GenerationRecord, deliveries: [WebhookDelivery]) async throws -> GenerationView {
         let available = record.status == .completed && record.purgedAt == nil && record.expiresAt > clock()
         let url = available ? record.outputFile.map { outputs.url(for: $0, expiresAt: record.expiresAt) } : nil
         return GenerationView(
-            record: record, outputURL: url, creditsRemaining: nil, compliance: try record.compliance.map(ComplianceReport.init(json:)))
+            record: record, outputURL: url, creditsRemaining: nil,
+            compliance: try record.compliance.map(ComplianceReport.init(json:)), deliveries: deliveries)
+    }
+
+    /// Fails, with a refund, synchronous generations whose server died mid-request: no
+    /// request can still be running after `abandonAfter`.
+    public func failAbandoned(olderThan abandonAfter: TimeInterval) async throws -> Int {
+        let now = clock()
+        return try await store.failAbandonedSynchronous(before: now.addingTimeInterval(-abandonAfter), at: now)
     }
 
     /// Deletes outputs past their expiry; returns how many were removed.

@@ -14,10 +14,15 @@ public enum Identifiers {
     public static func generation() -> String { "gen_" + randomBase62(14) }
     public static func account() -> String { "acct_" + randomBase62(14) }
     public static func key() -> String { "key_" + randomBase62(14) }
+    public static func batch() -> String { "batch_" + randomBase62(14) }
 
     /// Lower-case hex SHA-256.
     public static func sha256Hex(_ text: String) -> String {
-        SHA256.hash(data: Data(text.utf8)).hexString
+        sha256Hex(Array(text.utf8))
+    }
+
+    public static func sha256Hex(_ bytes: [UInt8]) -> String {
+        SHA256.hash(data: bytes).hexString
     }
 }
 

@@ -8,6 +8,8 @@ public struct ServiceError: Error, Sendable, Equatable {
         case notFound = "not_found"
         case fileTooLarge = "file_too_large"
         case invalidImage = "invalid_image"
+        /// An Idempotency-Key whose first request is still running.
+        case conflict
         case rateLimited = "rate_limited"
         case serverError = "server_error"
 
@@ -19,6 +21,7 @@ public struct ServiceError: Error, Sendable, Equatable {
             case .notFound: 404
             case .fileTooLarge: 413
             case .invalidImage: 422
+            case .conflict: 409
             case .rateLimited: 429
             case .serverError: 500
             }

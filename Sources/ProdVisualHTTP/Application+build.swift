@@ -13,8 +13,12 @@ import ServiceLifecycle
 public struct AppServices: Sendable {
     public let accounts: AccountService
     public let generations: GenerationService
+    public let idempotency: IdempotencyService
+    public let jobs: JobRunner
+    public let webhooks: WebhookDispatcher
     public let outputs: OutputStorage
     public let rateLimiter: RateLimiter
+    let publicURL: String
     let pool: WorkPool
     let httpClient: HTTPClient
 
@@ -22,9 +26,9 @@ public struct AppServices: Sendable {
     public static func open(_ configuration: ServerConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) throws -> AppServices {
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
         let store = try SQLiteStore(path: configuration.databasePath)
+        let secret = try ServerSecret.loadOrCreate(in: configuration.dataDirectory)
         let outputs = try OutputStorage(
-            directory: configuration.outputDirectory, publicURL: configuration.resolvedPublicURL,
-            secret: ServerSecret.loadOrCreate(in: configuration.dataDirectory))
+            directory: configuration.outputDirectory, publicURL: configuration.resolvedPublicURL, secret: secret)
         let pool = WorkPool(threads: configuration.workers)
         let policy = FetchPolicy(allowPrivateAddresses: configuration.allowPrivateSources, maxBytes: configuration.maxSourceBytes)
         // The client must not follow redirects itself: SafeFetcher re-checks every hop.
@@ -35,10 +39,20 @@ public struct AppServices: Sendable {
             engine: try ImageEngine(
                 limits: DecodeLimits(maxPixels: configuration.maxSourcePixels), segmentationModel: configuration.segmentationModel),
             pool: pool, fetcher: fetcher, outputs: outputs, outputLifetime: configuration.outputLifetime,
-            maxSourceBytes: configuration.maxSourceBytes, clock: clock, logger: logger)
+            maxSourceBytes: configuration.maxSourceBytes, parallelism: configuration.workers, clock: clock, logger: logger)
+        let accounts = AccountService(store: store, sealer: KeySealer(serverSecret: secret), clock: clock)
+        var webhookSettings = WebhookDispatcher.Settings()
+        webhookSettings.retry.first = configuration.webhookRetryBase
         return AppServices(
-            accounts: AccountService(store: store, clock: clock), generations: generations, outputs: outputs,
-            rateLimiter: RateLimiter(limits: configuration.rateLimits), pool: pool, httpClient: httpClient)
+            accounts: accounts, generations: generations, idempotency: IdempotencyService(store: store, clock: clock),
+            jobs: JobRunner(
+                generations: generations,
+                settings: .init(concurrency: configuration.workers, lease: configuration.jobLease, grace: configuration.shutdownGrace),
+                logger: logger),
+            webhooks: WebhookDispatcher(
+                store: store, accounts: accounts, generations: generations, fetcher: fetcher, settings: webhookSettings, logger: logger),
+            outputs: outputs, rateLimiter: RateLimiter(limits: configuration.rateLimits),
+            publicURL: configuration.resolvedPublicURL, pool: pool, httpClient: httpClient)
     }
 
     public func shutdown() async throws {
@@ -80,15 +94,21 @@ func buildRouter(services: AppServices, logger: Logger, clock: @escaping @Sendab
     let authenticated = router.group()
         .add(middleware: AuthMiddleware(accounts: services.accounts, rateLimiter: services.rateLimiter, clock: clock, logger: logger))
     let account = AccountController(accounts: services.accounts)
-    let generations = GenerationController(generations: services.generations)
+    let generations = GenerationController(
+        generations: services.generations, idempotency: services.idempotency, publicURL: services.publicURL)
     routes.add(.get, "/v1/account/credits", on: authenticated, use: account.credits)
     routes.add(.post, "/v1/generate", on: authenticated, use: generations.generate)
+    routes.add(.post, "/v1/generate/batch", on: authenticated, use: generations.generateBatch)
     routes.add(.get, "/v1/generations/:id", on: authenticated, use: generations.show)
     return (router, routes)
 }
 
-/// Deletes expired outputs on a timer, beside the HTTP server.
+/// Housekeeping on a timer, beside the HTTP server: deletes expired outputs and fails (with a
+/// refund) synchronous generations whose server died mid-request.
 struct OutputSweeper: Service {
+    /// Far longer than any synchronous request can run (fetch time-out plus render).
+    static let abandonAfter: TimeInterval = 15 * 60
+
     let generations: GenerationService
     let interval: Duration
     let logger: Logger
@@ -98,6 +118,8 @@ struct OutputSweeper: Service {
             do {
                 let removed = try await generations.sweepExpiredOutputs()
                 if removed > 0 { logger.info("deleted \(removed) expired outputs") }
+                let abandoned = try await generations.failAbandoned(olderThan: Self.abandonAfter)
+                if abandoned > 0 { logger.warning("failed and refunded \(abandoned) generations abandoned mid-request") }
             } catch {
                 logger.error("output sweep failed: \(error)")
             }
@@ -106,17 +128,64 @@ struct OutputSweeper: Service {
     }
 }
 
-/// The whole server: HTTP plus the sweeper, on the given services.
+/// The job workers. On SIGTERM they stop claiming and let running jobs finish within the grace
+/// period; what is left is claimed again after a restart.
+struct JobWorkerService: Service {
+    let jobs: JobRunner
+
+    func run() async throws {
+        await withGracefulShutdownHandler {
+            await jobs.run()
+        } onGracefulShutdown: {
+            Task { await jobs.shutdown() }
+        }
+    }
+}
+
+/// Webhook deliveries; stops at shutdown (pending deliveries wait in the store).
+struct WebhookService: Service {
+    let webhooks: WebhookDispatcher
+
+    func run() async throws {
+        try await cancelWhenGracefulShutdown { await webhooks.run() }
+    }
+}
+
+/// The background services a role runs, in start order; shutdown goes in reverse, so workers
+/// finish their jobs while webhooks can still be delivered.
+func backgroundServices(configuration: ServerConfiguration, services: AppServices, logger: Logger) -> [any Service] {
+    var list: [any Service] = [OutputSweeper(generations: services.generations, interval: configuration.sweepInterval, logger: logger)]
+    if configuration.role.runsWorkers {
+        list.append(WebhookService(webhooks: services.webhooks))
+        list.append(JobWorkerService(jobs: services.jobs))
+    }
+    return list
+}
+
+/// The whole server for `configuration.role`: HTTP (unless a worker) plus background services.
 public func buildApplication(
     configuration: ServerConfiguration, services: AppServices, logger: Logger,
     onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-) throws -> some ApplicationProtocol {
+) throws -> any Service {
+    let background = backgroundServices(configuration: configuration, services: services, logger: logger)
+    guard configuration.role.servesAPI else {
+        return ServiceGroup(configuration: .init(services: background, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    }
     let (router, _) = try buildRouter(services: services, logger: logger)
     var app = Application(
         router: router,
         configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ProdVisual"),
         onServerRunning: onServerRunning,
         logger: logger)
-    app.addServices(OutputSweeper(generations: services.generations, interval: configuration.sweepInterval, logger: logger))
-    return app
+    app.addServices(background)
+    return ApplicationService(app: app)
+}
+
+/// Runs an application under its own service group, with SIGTERM/SIGINT handling.
+struct ApplicationService<App: ApplicationProtocol>: Service {
+    let app: App
+
+    func run() async throws {
+        try await app.runService()
+    }
 }

@@ -8,6 +8,8 @@ extension HTTPField.Name {
     static let rateLimitLimit = Self("X-RateLimit-Limit")!
     static let rateLimitRemaining = Self("X-RateLimit-Remaining")!
     static let rateLimitReset = Self("X-RateLimit-Reset")!
+    static let idempotencyKey = Self(IdempotencyService.header)!
+    static let idempotentReplayed = Self("Idempotent-Replayed")!
 }
 
 /// Authenticates the bearer key, counts the request against the key's limits, and puts the

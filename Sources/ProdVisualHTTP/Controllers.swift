@@ -35,15 +35,79 @@ struct AccountController {
 
 struct GenerationController {
     let generations: GenerationService
+    let idempotency: IdempotencyService
+    /// Base of `results_url`.
+    let publicURL: String
 
-    func generate(_ request: Request, context: APIRequestContext) async throws -> GenerationResponse {
-        let generationRequest = try await GenerateRequestReader.read(request, context: context)
-        return GenerationResponse(view: try await generations.generate(generationRequest, by: context.requireKey()))
+    func generate(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        return try await idempotent(request, body: body, context: context) {
+            let generationRequest = try GenerateRequestReader.read(body, contentType: Self.contentType(request))
+            let view = try await generations.generate(generationRequest, by: context.requireKey())
+            // Queued work is accepted, not done: 202, and the webhook reports the result.
+            return (view.record.status == .pending ? .accepted : .ok, GenerationResponse(view: view))
+        }
     }
 
-    func show(_ request: Request, context: APIRequestContext) async throws -> GenerationResponse {
+    func generateBatch(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let body = try await request.body.collect(upTo: context.maxUploadSize)
+        return try await idempotent(request, body: body, context: context) {
+            let batch = try GenerateRequestReader.readBatch(body, contentType: Self.contentType(request))
+            let view = try await generations.submitBatch(batch.items, webhookURL: batch.webhookURL, by: context.requireKey())
+            return (.accepted, BatchResponse(view: view, publicURL: publicURL))
+        }
+    }
+
+    /// A generation, or a batch when the id is a batch's.
+    func show(_ request: Request, context: APIRequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        return GenerationResponse(view: try await generations.generation(id: id, for: context.requireKey()))
+        if id.hasPrefix("batch_") {
+            return try BatchResponse(view: try await generations.batch(id: id, for: context.requireKey()), publicURL: publicURL)
+                .response(status: .ok)
+        }
+        return try GenerationResponse(view: try await generations.generation(id: id, for: context.requireKey())).response(status: .ok)
+    }
+
+    private static func contentType(_ request: Request) -> String {
+        request.headers[.contentType]?.lowercased() ?? ""
+    }
+
+    /// Runs `produce` once per `Idempotency-Key` (when the request has one) and gives repeats the
+    /// first response, byte for byte, marked `Idempotent-Replayed: true`.
+    private func idempotent(
+        _ request: Request, body: ByteBuffer, context: APIRequestContext,
+        produce: () async throws -> (HTTPResponse.Status, any WireResponse)
+    ) async throws -> Response {
+        guard let key = request.headers[.idempotencyKey] else {
+            let (status, response) = try await produce()
+            return try response.response(status: status)
+        }
+        let accountID = try context.requireKey().accountID
+        let fingerprint = Array("\(request.method) \(request.uri.path)\n".utf8) + Array(body.readableBytesView)
+        switch try await idempotency.begin(accountID: accountID, key: key, fingerprint: fingerprint) {
+        case .replay(let statusCode, let stored):
+            return Response(
+                status: .init(code: statusCode),
+                headers: [.contentType: "application/json; charset=utf-8", .idempotentReplayed: "true"],
+                body: .init(byteBuffer: ByteBuffer(string: stored)))
+        case .proceed:
+            let response: Response
+            let recorded: (Int, String)
+            do {
+                let (status, wire) = try await produce()
+                let bytes = try wire.encoded()
+                response = Response(
+                    status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: bytes))
+                recorded = (status.code, String(buffer: bytes))
+            } catch {
+                let failure = (error as? ServiceError) ?? GenerationService.serviceError(for: error)
+                try? await idempotency.finish(
+                    accountID: accountID, key: key, statusCode: failure.kind.status, body: String(decoding: try ErrorEnvelope(failure).encoded(), as: UTF8.self))
+                throw failure
+            }
+            try await idempotency.finish(accountID: accountID, key: key, statusCode: recorded.0, body: recorded.1)
+            return response
+        }
     }
 }
 

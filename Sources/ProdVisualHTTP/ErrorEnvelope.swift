@@ -16,13 +16,17 @@ struct ErrorEnvelope: Codable, Equatable {
     init(_ error: ServiceError) {
         self.error = Body(code: error.kind.rawValue, message: error.message, status: error.kind.status)
     }
+
+    func encoded() throws -> Data {
+        try JSONEncoder().encode(self)
+    }
 }
 
 extension ServiceError: HTTPResponseError {
     public var status: HTTPResponse.Status { .init(code: kind.status) }
 
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = (try? JSONEncoder().encode(ErrorEnvelope(self))) ?? Data()
+        let data = (try? ErrorEnvelope(self).encoded()) ?? Data()
         return Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],

@@ -45,9 +45,13 @@ enum GenerateRequestReader {
         }
     }
 
-    static func read(_ request: Request, context: APIRequestContext) async throws -> GenerationRequest {
-        let contentType = request.headers[.contentType]?.lowercased() ?? ""
-        let body = try await request.body.collect(upTo: context.maxUploadSize)
+    /// The JSON body of POST /v1/generate/batch.
+    struct BatchBody: Decodable {
+        var items: [Body]?
+        var webhook_url: String?
+    }
+
+    static func read(_ body: ByteBuffer, contentType: String) throws -> GenerationRequest {
         if contentType.hasPrefix("multipart/form-data") {
             return try multipart(body, contentType: contentType)
         }
@@ -55,6 +59,35 @@ enum GenerateRequestReader {
             throw ServiceError.invalid("Unsupported Content-Type '\(contentType)'. Send application/json or multipart/form-data.")
         }
         return try json(body)
+    }
+
+    /// A batch is JSON only: `items` (each as for /v1/generate) and an optional `webhook_url`.
+    static func readBatch(_ buffer: ByteBuffer, contentType: String) throws -> (items: [GenerationRequest], webhookURL: String?) {
+        guard contentType.isEmpty || contentType.hasPrefix("application/json") else {
+            throw ServiceError.invalid("Unsupported Content-Type '\(contentType)'. A batch is sent as application/json.")
+        }
+        guard buffer.readableBytes > 0 else {
+            throw ServiceError.invalid("The request body is empty: send a JSON object with 'items'.")
+        }
+        let body: BatchBody
+        do {
+            body = try JSONDecoder().decode(BatchBody.self, from: Data(buffer.readableBytesView))
+        } catch let DecodingError.typeMismatch(type, context) {
+            throw ServiceError.invalid("Parameter '\(fieldName(context))' must be \(typeName(type)).")
+        } catch {
+            throw ServiceError.invalid("The request body is not a valid JSON object.")
+        }
+        guard let items = body.items else {
+            throw ServiceError.invalid("Missing required parameter 'items': an array of generation objects (at most 50).")
+        }
+        let requests = try items.enumerated().map { index, item in
+            do {
+                return try request(from: item)
+            } catch let error as ServiceError {
+                throw ServiceError(error.kind, "items[\(index)]: \(error.message)")
+            }
+        }
+        return (requests, body.webhook_url)
     }
 
     static func json(_ buffer: ByteBuffer) throws -> GenerationRequest {
@@ -164,8 +197,12 @@ enum GenerateRequestReader {
         return try request(from: body, upload: fields["image"] ?? fields["image_file"])
     }
 
+    /// `items[2].quality`, as the client wrote it.
     private static func fieldName(_ context: DecodingError.Context) -> String {
-        context.codingPath.map(\.stringValue).joined(separator: ".")
+        context.codingPath.reduce("") { name, key in
+            if let index = key.intValue { return "\(name)[\(index)]" }
+            return name.isEmpty ? key.stringValue : "\(name).\(key.stringValue)"
+        }
     }
 
     private static func typeName(_ type: Any.Type) -> String {
@@ -173,6 +210,7 @@ enum GenerateRequestReader {
         case is Int.Type: "an integer"
         case is String.Type: "a string"
         case is [String].Type: "an array of strings"
+        case is [Body].Type: "an array of generation objects"
         default: "of type \(type)"
         }
     }

@@ -1,6 +1,15 @@
 import Foundation
 import ProdVisualDomain
 
+/// What one `prodvisual serve` process does: answer the API, render queued jobs and deliver
+/// webhooks, or both (the default). Separate roles can share one data directory or database.
+public enum ServerRole: String, Sendable, CaseIterable {
+    case api, worker, all
+
+    var servesAPI: Bool { self != .worker }
+    var runsWorkers: Bool { self != .api }
+}
+
 /// Everything `prodvisual serve` can be told. Defaults make a fresh checkout work with nothing set.
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
@@ -22,6 +31,14 @@ public struct ServerConfiguration: Sendable {
     public var sweepInterval: Duration = .seconds(300)
     /// An ONNX salient-object model to seed the cutout with (see README); none by default.
     public var segmentationModel: String?
+    public var role = ServerRole.all
+    /// How long a worker's claim on a job lasts without renewal: how soon a dead worker's job
+    /// is taken over.
+    public var jobLease: Duration = .seconds(60)
+    /// On SIGTERM, how long running jobs may take to finish before they go back to the queue.
+    public var shutdownGrace: Duration = .seconds(30)
+    /// The wait before a failed webhook delivery's first retry; it doubles up to an hour.
+    public var webhookRetryBase: TimeInterval = 30
 
     public init() {}
 

@@ -3,11 +3,6 @@ import Hummingbird
 import ProdVisualDomain
 import ProdVisualStore
 
-/// RFC 3339 timestamps in UTC with whole seconds, as in the API document ("2026-03-05T14:32:10Z").
-func timestamp(_ date: Date) -> String {
-    date.formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
-}
-
 /// A JSON response with a fixed shape. Optional fields are written as null, never dropped.
 protocol WireResponse: ResponseGenerator, Encodable {}
 
@@ -17,12 +12,16 @@ extension WireResponse {
     }
 
     func response(status: HTTPResponse.Status) throws -> Response {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
-        return Response(
+        Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: ByteBuffer(bytes: try encoder.encode(self))))
+            body: .init(byteBuffer: try encoded()))
+    }
+
+    func encoded() throws -> ByteBuffer {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.withoutEscapingSlashes, .sortedKeys]
+        return ByteBuffer(bytes: try encoder.encode(self))
     }
 }
 
@@ -33,7 +32,7 @@ struct GenerationResponse: WireResponse {
         case id, status, outputURL = "output_url", style, platform, dimensions, format, fileSize = "file_size"
         case creditsUsed = "credits_used", creditsRemaining = "credits_remaining"
         case generationTimeMs = "generation_time_ms", createdAt = "created_at", expiresAt = "expires_at", error
-        case compliance
+        case compliance, batchID = "batch_id", webhook
     }
 
     struct ErrorBody: Encodable {
@@ -56,13 +55,83 @@ struct GenerationResponse: WireResponse {
         // The balance belongs to the response of the call that spent it, not to later look-ups.
         try container.encodeIfPresent(view.creditsRemaining, forKey: .creditsRemaining)
         try container.encode(record.generationTimeMs, forKey: .generationTimeMs)
-        try container.encode(timestamp(record.createdAt), forKey: .createdAt)
-        try container.encode(timestamp(record.expiresAt), forKey: .expiresAt)
+        try container.encode(wireTimestamp(record.createdAt), forKey: .createdAt)
+        try container.encode(wireTimestamp(record.expiresAt), forKey: .expiresAt)
         // The domain's report already carries the wire's snake_case keys.
         try container.encode(view.compliance, forKey: .compliance)
         if record.status == .failed {
             try container.encode(ErrorBody(code: record.errorCode ?? "server_error", message: record.errorMessage ?? ""), forKey: .error)
         }
+        try container.encode(record.batchID, forKey: .batchID)
+        try container.encode(record.webhookURL.map { WebhookStatus(url: $0, deliveries: view.deliveries) }, forKey: .webhook)
+    }
+}
+
+/// Where a webhook goes and every delivery made to it, attempt by attempt.
+struct WebhookStatus: Encodable {
+    let url: String
+    let deliveries: [WebhookDelivery]
+
+    enum CodingKeys: String, CodingKey { case url, deliveries }
+    enum DeliveryKeys: String, CodingKey {
+        case eventID = "event_id", event, status, attempts, nextAttemptAt = "next_attempt_at"
+    }
+    enum AttemptKeys: String, CodingKey {
+        case number, attemptedAt = "attempted_at", statusCode = "status_code", error, durationMs = "duration_ms"
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(url, forKey: .url)
+        var list = container.nestedUnkeyedContainer(forKey: .deliveries)
+        for delivery in deliveries {
+            var item = list.nestedContainer(keyedBy: DeliveryKeys.self)
+            try item.encode(delivery.id, forKey: .eventID)
+            try item.encode(delivery.event.rawValue, forKey: .event)
+            try item.encode(delivery.status.rawValue, forKey: .status)
+            try item.encode(delivery.status == .pending ? delivery.nextAttemptAt.map(wireTimestamp) : nil, forKey: .nextAttemptAt)
+            var attempts = item.nestedUnkeyedContainer(forKey: .attempts)
+            for attempt in delivery.attempts {
+                var entry = attempts.nestedContainer(keyedBy: AttemptKeys.self)
+                try entry.encode(attempt.number, forKey: .number)
+                try entry.encode(wireTimestamp(attempt.attemptedAt), forKey: .attemptedAt)
+                try entry.encode(attempt.statusCode, forKey: .statusCode)
+                try entry.encode(attempt.error, forKey: .error)
+                try entry.encode(attempt.durationMs, forKey: .durationMs)
+            }
+        }
+    }
+}
+
+/// A batch: the document's fields (batch_id, status, total_items, credits_used,
+/// credits_remaining, estimated_time_ms, results_url), then progress and every item.
+struct BatchResponse: WireResponse {
+    let view: BatchView
+    let publicURL: String
+
+    enum CodingKeys: String, CodingKey {
+        case batchID = "batch_id", status, totalItems = "total_items", creditsUsed = "credits_used"
+        case creditsRemaining = "credits_remaining", estimatedTimeMs = "estimated_time_ms", resultsURL = "results_url"
+        case completedItems = "completed_items", failedItems = "failed_items", createdAt = "created_at"
+        case completedAt = "completed_at", items, webhook
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        let batch = view.batch
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(batch.id, forKey: .batchID)
+        try container.encode(view.status, forKey: .status)
+        try container.encode(batch.totalItems, forKey: .totalItems)
+        try container.encode(view.creditsUsed, forKey: .creditsUsed)
+        try container.encodeIfPresent(view.creditsRemaining, forKey: .creditsRemaining)
+        try container.encodeIfPresent(view.estimatedTimeMs, forKey: .estimatedTimeMs)
+        try container.encode("\(publicURL)/v1/generations/\(batch.id)", forKey: .resultsURL)
+        try container.encode(view.completedItems, forKey: .completedItems)
+        try container.encode(view.failedItems, forKey: .failedItems)
+        try container.encode(wireTimestamp(batch.createdAt), forKey: .createdAt)
+        try container.encode(batch.completedAt.map(wireTimestamp), forKey: .completedAt)
+        try container.encode(view.items.map(GenerationResponse.init(view:)), forKey: .items)
+        try container.encode(batch.webhookURL.map { WebhookStatus(url: $0, deliveries: view.deliveries) }, forKey: .webhook)
     }
 }
 
@@ -131,7 +200,7 @@ struct CreditsResponse: WireResponse {
         try container.encode(summary.balance, forKey: .creditsRemaining)
         try container.encode(summary.usedTotal, forKey: .creditsUsedTotal)
         try container.encode(summary.usedToday, forKey: .creditsUsedToday)
-        try container.encode(summary.lastPurchase.map { Purchase(amount: $0.amount, date: timestamp($0.date)) }, forKey: .lastPurchase)
+        try container.encode(summary.lastPurchase.map { Purchase(amount: $0.amount, date: wireTimestamp($0.date)) }, forKey: .lastPurchase)
     }
 }
 

@@ -9,7 +9,9 @@ private func withAccounts<T>(_ option: DataDirectoryOption, _ body: (AccountServ
     var configuration = ServerConfiguration()
     configuration.dataDirectory = dataDirectory(option.path)
     try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
-    let accounts = AccountService(store: try SQLiteStore(path: configuration.databasePath))
+    let accounts = AccountService(
+        store: try SQLiteStore(path: configuration.databasePath),
+        sealer: KeySealer(serverSecret: try ServerSecret.loadOrCreate(in: configuration.dataDirectory)))
     do {
         return try await body(accounts)
     } catch let error as ServiceError {

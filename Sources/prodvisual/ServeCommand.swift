@@ -25,6 +25,13 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(name: .customLong("rate-limit-per-minute"), help: "Requests per minute per key. Env: PRODVISUAL_RATE_LIMIT_PER_MINUTE.") var perMinute: Int?
     @Option(name: .customLong("rate-limit-per-day"), help: "Requests per day per key. Env: PRODVISUAL_RATE_LIMIT_PER_DAY.") var perDay: Int?
     @Option(help: "Concurrent renders. Env: PRODVISUAL_WORKERS.") var workers: Int?
+    @Option(help: "api (HTTP only), worker (queued jobs and webhooks only) or all. Env: PRODVISUAL_ROLE.") var role: String?
+    @Option(name: .customLong("job-lease-seconds"), help: "How long a worker's claim on a job lasts unrenewed (default 60). Env: PRODVISUAL_JOB_LEASE_SECONDS.")
+    var jobLease: Double?
+    @Option(name: .customLong("shutdown-grace-seconds"), help: "On SIGTERM, time running jobs get to finish (default 30). Env: PRODVISUAL_SHUTDOWN_GRACE_SECONDS.")
+    var shutdownGrace: Double?
+    @Option(name: .customLong("webhook-retry-base-seconds"), help: "First webhook retry delay; doubles up to an hour (default 30). Env: PRODVISUAL_WEBHOOK_RETRY_BASE_SECONDS.")
+    var webhookRetryBase: Double?
     @OptionGroup var model: SegmentationModelOption
 
     func run() async throws {
@@ -42,6 +49,20 @@ struct ServeCommand: AsyncParsableCommand {
             perDay: perDay ?? environment.int(forKey: "prodvisual.rate.limit.per.day", default: configuration.rateLimits.perDay))
         configuration.workers = workers ?? environment.int(forKey: "prodvisual.workers", default: configuration.workers)
         configuration.segmentationModel = model.resolved
+        let roleName = role ?? environment.string(forKey: "prodvisual.role", default: ServerRole.all.rawValue)
+        guard let resolvedRole = ServerRole(rawValue: roleName) else {
+            throw ValidationError("--role must be api, worker or all; got '\(roleName)'.")
+        }
+        configuration.role = resolvedRole
+        if let seconds = try positive(jobLease, "prodvisual.job.lease.seconds", "--job-lease-seconds") {
+            configuration.jobLease = .milliseconds(Int(seconds * 1000))
+        }
+        if let seconds = try positive(shutdownGrace, "prodvisual.shutdown.grace.seconds", "--shutdown-grace-seconds") {
+            configuration.shutdownGrace = .milliseconds(Int(seconds * 1000))
+        }
+        if let seconds = try positive(webhookRetryBase, "prodvisual.webhook.retry.base.seconds", "--webhook-retry-base-seconds") {
+            configuration.webhookRetryBase = seconds
+        }
 
         let services = try AppServices.open(configuration, logger: logger)
         if let first = try await services.accounts.bootstrapIfEmpty(credits: configuration.initialCredits) {
@@ -57,11 +78,18 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let app = try buildApplication(configuration: configuration, services: services, logger: logger)
         do {
-            try await app.runService()
+            try await app.run()
         } catch {
             try await services.shutdown()
             throw error
         }
         try await services.shutdown()
+    }
+
+    /// A flag's value, else its environment variable's; either must be above zero.
+    private func positive(_ flag: Double?, _ key: String, _ name: String) throws -> Double? {
+        guard let value = flag ?? environment.double(forKey: ConfigKey(key)) else { return nil }
+        guard value > 0 else { throw ValidationError("\(name) must be above zero; got \(value).") }
+        return value
     }
 }

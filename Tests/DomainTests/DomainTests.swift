@@ -123,7 +123,7 @@ import Testing
     init() throws {
         let path = FileManager.default.temporaryDirectory.appendingPathComponent("pv-acct-\(UUID().uuidString).sqlite").path
         store = try SQLiteStore(path: path)
-        accounts = AccountService(store: store)
+        accounts = AccountService(store: store, sealer: KeySealer(serverSecret: SymmetricKey(size: .bits256)))
     }
 
     @Test func keysAreStoredOnlyAsHashes() async throws {
@@ -141,6 +141,28 @@ import Testing
         #expect(try await accounts.authenticate(bearer: first.test.secret).mode == .test)
         // A second start finds the account and creates nothing.
         #expect(try await accounts.bootstrapIfEmpty(credits: 100) == nil)
+    }
+
+    @Test func signingSecretsAreSealedNotStoredPlain() async throws {
+        let first = try #require(try await accounts.bootstrapIfEmpty(credits: 1))
+        let stored = try #require(try await store.key(id: first.live.record.id))
+        let sealed = try #require(stored.sealedSecret)
+        #expect(!sealed.contains(first.live.secret) && !sealed.contains(String(first.live.secret.dropFirst(8))))
+        #expect(try await accounts.signingSecret(keyID: first.live.record.id) == first.live.secret)
+        // Another server's secret cannot open it.
+        let stranger = AccountService(store: store, sealer: KeySealer(serverSecret: SymmetricKey(size: .bits256)))
+        #expect(try await stranger.signingSecret(keyID: first.live.record.id) == nil)
+    }
+
+    @Test func keysFromBeforeSealingLearnTheirSecretAtFirstUse() async throws {
+        let account = try await accounts.createAccount(name: "old", credits: 0)
+        let secret = "pv_live_" + Identifiers.randomBase62(32)
+        try await store.insertKey(APIKeyRecord(
+            id: "key_old", accountID: account.id, mode: .live, secretHash: Identifiers.sha256Hex(secret), hint: "abcd",
+            name: "old", createdAt: Date()))
+        #expect(try await accounts.signingSecret(keyID: "key_old") == nil)
+        _ = try await accounts.authenticate(bearer: secret)
+        #expect(try await accounts.signingSecret(keyID: "key_old") == secret)
     }
 
     @Test func secretsAreUnique() {
