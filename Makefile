@@ -16,10 +16,12 @@ serve: build
 test: deps
 	swift test
 
-# Cutout quality per backdrop against the bench's masks, and speed beside `vips thumbnail`.
+# Cutout quality per backdrop against the bench's masks, and speed beside `vips thumbnail`;
+# seconds per style against white_bg; a batch of 50 through the queue against single calls.
 bench: build
 	.build/release/prodvisual bench cutout --bench-dir ../shared/bench
 	.build/release/prodvisual bench styles --bench-dir ../shared/bench
+	.build/release/prodvisual bench queue --bench-dir ../shared/bench
 
 clean:
 	rm -rf .build

@@ -98,6 +98,8 @@ let package = Package(
                 "ProdVisualStore",
                 "ProdVisualEngine",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                // The queue bench serves its source images on loopback.
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Configuration", package: "swift-configuration"),
             ],
             swiftSettings: swiftSettings

@@ -123,7 +123,8 @@ struct OutputSweeper: Service {
             } catch {
                 logger.error("output sweep failed: \(error)")
             }
-            try await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+            // Shutdown ends the wait early; that is not an error.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
         }
     }
 }
@@ -147,7 +148,8 @@ struct WebhookService: Service {
     let webhooks: WebhookDispatcher
 
     func run() async throws {
-        try await cancelWhenGracefulShutdown { await webhooks.run() }
+        // Shutdown cancels the delivery loops; that is not an error.
+        await cancelWhenGracefulShutdown { await webhooks.run() }
     }
 }
 
