@@ -1,0 +1,88 @@
+import Foundation
+import Testing
+
+/// The tests of this target each run a real `prodvisual serve` process. One at a time: the
+/// machine may have two cores, and each server renders on all of them.
+@Suite(.serialized, .timeLimit(.minutes(10)))
+struct ServerProcessTests {}
+
+extension ServerProcessTests {
+    /// The harness itself, against whatever the server does today.
+    @Suite struct HarnessTests {
+        @Test func firstStartPrintsKeysAndServesAGenerationFromAnImageURL() async throws {
+            try await withPackshotServer { packshots in
+                try await withServerProcess { server in
+                    let keys = try server.keys
+                    #expect(keys.live.hasPrefix("pv_live_"))
+                    #expect(keys.test.hasPrefix("pv_test_"))
+                    #expect(keys.live != keys.test)
+
+                    let api = try server.api
+                    let reply = try await api.post("/v1/generate", key: keys.live, json: packshots.item(0))
+                    #expect(reply.status == 200, "\(reply)\n\(server.diagnostics)")
+                    let generation = try reply.json()
+                    #expect((generation["id"] as? String)?.hasPrefix("gen_") == true, "\(reply)")
+                    #expect(generation["status"] as? String == "completed")
+                    #expect(generation["dimensions"] as? String == "400x400")
+                    #expect(generation["credits_remaining"] as? Int == 99)
+                    let output = try await api.get(try #require(generation["output_url"] as? String))
+                    #expect(output.status == 200)
+                    #expect(looksLikeJPEG(output.body), "\(output.body.prefix(8).map { $0 })")
+
+                    let credits = try await api.get("/v1/account/credits", key: keys.live).json()
+                    #expect(credits["credits_remaining"] as? Int == 99)
+                    #expect(credits["credits_used_total"] as? Int == 1)
+                }
+            }
+        }
+
+        @Test func restartKeepsTheDataAndPrintsNoNewKeys() async throws {
+            try await withServerProcess { server in
+                let keys = try server.keys
+                #expect(server.printedLiveKeyLines == 1)
+
+                // terminate() returns once the process has ended by itself, not by a signal. (Its
+                // exit status on SIGTERM is the server's business: QueueTests holds it to 0.)
+                let stopped = try await server.terminate()
+                #expect(stopped.exited, "SIGTERM ended the server with \(stopped)\n\(server.diagnostics)")
+                #expect(!server.isRunning)
+                try await server.restart()
+                #expect(server.printedLiveKeyLines == 1, "a restart must not create another account")
+                #expect(try server.keys.live == keys.live)
+                // The first start's key still works: same data directory, same port.
+                let credits = try await server.api.get("/v1/account/credits", key: keys.live)
+                #expect(credits.status == 200, "\(credits)")
+                #expect(try credits.json()["credits_remaining"] as? Int == 100)
+
+                let killed = try await server.kill9()
+                #expect(!killed.exited && killed.code == SIGKILL, "\(killed)")
+                try await server.restart()
+                let again = try await server.api.get("/v1/account/credits", key: keys.live)
+                #expect(again.status == 200, "\(again)")
+                #expect(server.printedLiveKeyLines == 1)
+            }
+        }
+
+        @Test func passesTheTestsEnvironmentAndKeepsItsOwnLogs() async throws {
+            // A variable the server reads: a per-minute limit of 2 shows on the third request.
+            try await withServerProcess(environment: ["PRODVISUAL_RATE_LIMIT_PER_MINUTE": "2"]) { server in
+                let api = try server.api
+                let key = try server.keys.live
+                var statuses: [Int] = []
+                for _ in 0..<3 { statuses.append(try await api.get("/v1/account/credits", key: key).status) }
+                #expect(statuses == [200, 200, 429])
+                #expect(FileManager.default.fileExists(atPath: server.stderrLog.path))
+                #expect(server.stderrTail().contains("--- start 1 ---"))
+            }
+        }
+
+        @Test func packshotServerServesTheBenchPhotos() async throws {
+            try await withPackshotServer { packshots in
+                #expect(packshots.photos.count >= 3)
+                let reply = try await APIClient(baseURL: packshots.baseURL).get(packshots.url(0))
+                #expect(reply.status == 200)
+                #expect(looksLikeJPEG(reply.body))
+            }
+        }
+    }
+}
