@@ -76,6 +76,43 @@ extension ServerProcessTests {
             }
         }
 
+        @Test func webhookReceiverRecordsAndFailsOnRequest() async throws {
+            try await withWebhookReceiver(failFirst: 2) { receiver in
+                let client = APIClient(baseURL: "http://unused.invalid")
+                let body = Data(#"{"event":"generation.completed","data":{},"timestamp":"2026-01-01T00:00:00Z"}"#.utf8)
+                let key = "pv_live_example"
+                let now = String(Int(Date().timeIntervalSince1970))
+                var statuses: [Int] = []
+                for _ in 0..<3 {
+                    let reply = try await client.send(
+                        "POST", receiver.url, key: nil, body: body,
+                        headers: [
+                            "X-ProdVisual-Signature": hmacSHA256Hex(body, key: key), "X-ProdVisual-Event-Id": "evt_1",
+                            "X-ProdVisual-Timestamp": now,
+                        ], timeout: 10)
+                    statuses.append(reply.status)
+                }
+                #expect(statuses == [500, 500, 200])
+                let deliveries = try await receiver.waitFor("three deliveries", timeout: .seconds(5)) { $0.count == 3 }
+                #expect(deliveries.map(\.answeredStatus) == [500, 500, 200])
+                #expect(deliveries.map(\.sequence) == [1, 2, 3])
+                for delivery in deliveries {
+                    #expect(delivery.body == body)
+                    #expect(delivery.eventID == "evt_1")
+                    #expect(delivery.event == "generation.completed")
+                    #expect(delivery.signatureIsValid(apiKey: key))
+                    #expect(!delivery.signatureIsValid(apiKey: "pv_live_other"))
+                    #expect(delivery.timestampIsFresh())
+                }
+            }
+        }
+
+        @Test func signatureIsTheHexHMACOfTheBody() {
+            // RFC 4231, test case 2.
+            let mac = hmacSHA256Hex(Data("what do ya want for nothing?".utf8), key: "Jefe")
+            #expect(mac == "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843")
+        }
+
         @Test func packshotServerServesTheBenchPhotos() async throws {
             try await withPackshotServer { packshots in
                 #expect(packshots.photos.count >= 3)
