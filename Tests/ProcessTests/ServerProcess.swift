@@ -42,7 +42,7 @@ final class ServerProcess: Sendable {
     let baseURL: String
 
     private struct State {
-        var process: Process?
+        var pid: pid_t?
         var exit: ProcessExit?
         var keys: FirstStartKeys?
         var client: APIClient?
@@ -71,13 +71,19 @@ final class ServerProcess: Sendable {
         }
     }
 
-    var isRunning: Bool { state.withLock { $0.process != nil && $0.exit == nil } }
+    var isRunning: Bool { pid != nil }
 
     /// The pid of the running process, if any.
-    var pid: Int32? { state.withLock { state in state.exit == nil ? state.process?.processIdentifier : nil } }
+    var pid: pid_t? {
+        reap()
+        return state.withLock { state in state.exit == nil ? state.pid : nil }
+    }
 
     /// How the last process ended, once it has.
-    var lastExit: ProcessExit? { state.withLock { $0.exit } }
+    var lastExit: ProcessExit? {
+        reap()
+        return state.withLock { $0.exit }
+    }
 
     /// Starts the server on a new data directory and a free port, and waits until it is healthy.
     static func start(environment: [String: String] = [:]) async throws -> ServerProcess {
@@ -99,7 +105,11 @@ final class ServerProcess: Sendable {
 
     deinit {
         // A safety net only: tests end the process themselves.
-        if let pid { kill(pid, SIGKILL) }
+        if let pid {
+            kill(pid, SIGKILL)
+            var status: Int32 = 0
+            _ = waitpid(pid, &status, 0)
+        }
     }
 
     // MARK: Lifecycle
@@ -157,27 +167,19 @@ final class ServerProcess: Sendable {
     }
 
     private func launch() async throws {
-        let process = Process()
-        process.executableURL = executable
-        process.arguments = [
-            "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDirectory.path, "--allow-private-sources",
-        ]
-        process.environment = serverEnvironment()
         let starts = state.withLock { $0.starts }
-        process.standardOutput = try Self.appending(to: stdoutLog, banner: "--- start \(starts + 1) ---")
-        process.standardError = try Self.appending(to: stderrLog, banner: "--- start \(starts + 1) ---")
-        process.standardInput = FileHandle.nullDevice
-        process.terminationHandler = { [weak self] finished in
-            let exit = ProcessExit(exited: finished.terminationReason == .exit, code: finished.terminationStatus)
-            self?.state.withLock { $0.exit = exit }
-        }
+        try Self.appendBanner("--- start \(starts + 1) ---", to: stdoutLog)
+        try Self.appendBanner("--- start \(starts + 1) ---", to: stderrLog)
+        let pid = try Self.spawn(
+            executable.path,
+            arguments: ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDirectory.path, "--allow-private-sources"],
+            environment: serverEnvironment(), stdout: stdoutLog.path, stderr: stderrLog.path)
         state.withLock {
+            $0.pid = pid
             $0.exit = nil
             $0.client = nil
             $0.starts += 1
         }
-        try process.run()
-        state.withLock { $0.process = process }
 
         let client = APIClient(baseURL: baseURL)
         try await waitUntilHealthy(client)
@@ -186,6 +188,70 @@ final class ServerProcess: Sendable {
             let keys = try readKeys()
             state.withLock { $0.keys = keys }
         }
+    }
+
+    /// Collects the exit status once the process has ended (without blocking).
+    private func reap() {
+        state.withLock { state in
+            guard state.exit == nil, let pid = state.pid else { return }
+            var status: Int32 = 0
+            guard waitpid(pid, &status, WNOHANG) == pid else { return }
+            let signal = status & 0x7f
+            state.exit = signal == 0 ? ProcessExit(exited: true, code: (status >> 8) & 0xff) : ProcessExit(exited: false, code: signal)
+        }
+    }
+
+    /// Starts the executable as a service manager would: with no signal blocked or ignored
+    /// (Foundation's Process passes on the spawning thread's mask, which blocks SIGTERM), no
+    /// descriptor of the test process but standard input (/dev/null), output and error (the
+    /// log files, appended to).
+    private static func spawn(
+        _ path: String, arguments: [String], environment: [String: String], stdout: String, stderr: String
+    ) throws -> pid_t {
+        #if canImport(Darwin)
+        var actions: posix_spawn_file_actions_t? = nil
+        var attributes: posix_spawnattr_t? = nil
+        #else
+        var actions = posix_spawn_file_actions_t()
+        var attributes = posix_spawnattr_t()
+        #endif
+        posix_spawn_file_actions_init(&actions)
+        posix_spawnattr_init(&attributes)
+        defer {
+            posix_spawn_file_actions_destroy(&actions)
+            posix_spawnattr_destroy(&attributes)
+        }
+        posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+        posix_spawn_file_actions_addopen(&actions, 1, stdout, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        posix_spawn_file_actions_addopen(&actions, 2, stderr, O_WRONLY | O_CREAT | O_APPEND, 0o644)
+        #if canImport(Glibc)
+        // glibc 2.34+; behind _GNU_SOURCE in the header, so looked up. Without it the child
+        // still gets only the descriptors the test process did not mark close-on-exec.
+        typealias CloseFrom = @convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32
+        if let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") {
+            _ = unsafeBitCast(symbol, to: CloseFrom.self)(&actions, 3)
+        }
+        #endif
+        var noSignals = sigset_t()
+        sigemptyset(&noSignals)
+        posix_spawnattr_setsigmask(&attributes, &noSignals)
+        var allSignals = sigset_t()
+        sigfillset(&allSignals)
+        posix_spawnattr_setsigdefault(&attributes, &allSignals)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+
+        let argv = ([path] + arguments).map { strdup($0) }
+        let envp = environment.map { strdup("\($0.key)=\($0.value)") }
+        defer {
+            argv.forEach { free($0) }
+            envp.forEach { free($0) }
+        }
+        var pid: pid_t = 0
+        let result = posix_spawn(&pid, path, &actions, &attributes, argv + [nil], envp + [nil])
+        guard result == 0 else {
+            throw ServerProcessError(description: "could not start \(path): \(String(cString: strerror(result)))")
+        }
+        return pid
     }
 
     private func waitUntilHealthy(_ client: APIClient) async throws {
@@ -254,14 +320,14 @@ final class ServerProcess: Sendable {
         return text.split(separator: "\n", omittingEmptySubsequences: false).suffix(lines).joined(separator: "\n")
     }
 
-    private static func appending(to url: URL, banner: String) throws -> FileHandle {
+    private static func appendBanner(_ banner: String, to url: URL) throws {
         if !FileManager.default.fileExists(atPath: url.path) {
             _ = FileManager.default.createFile(atPath: url.path, contents: nil)
         }
         let handle = try FileHandle(forWritingTo: url)
+        defer { try? handle.close() }
         try handle.seekToEnd()
         try handle.write(contentsOf: Data("\(banner)\n".utf8))
-        return handle
     }
 
     // MARK: Locating the executable
