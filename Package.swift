@@ -124,6 +124,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Runs the built `prodvisual` executable and talks to it over loopback HTTP only, as a
+        // customer would: no server module is linked in, so crashes and restarts are real.
+        .testTarget(
+            name: "ProcessTests",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
     ],
     cxxLanguageStandard: .cxx17
 )
