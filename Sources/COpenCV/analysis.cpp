@@ -289,6 +289,7 @@ void measureExposure(const cv::Mat &rgb, const cv::Mat &lab, const cv::Mat &prod
     }
     out.frame_high = frameLightness.percentile(0.99);
     out.frame_peak = frameLightness.percentile(0.999);
+    out.frame_floor = frameLightness.percentile(0.001);
     const int64_t count = productLightness.total;
     if (count == 0) return;
     out.mean_lightness = sum / double(count);

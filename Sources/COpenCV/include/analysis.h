@@ -50,6 +50,7 @@ typedef struct {
     double product_high;       /* 95th percentile of the product's L* */
     double frame_high;         /* 99th percentile of the whole frame's L* */
     double frame_peak;         /* 99.9th percentile of the whole frame's L*: its specular highlights */
+    double frame_floor;        /* 0.1th percentile of the whole frame's L*: its deepest shadows */
 } pv_exposure_measure;
 
 /* Measures the background, the mask's fit and the light in one pass over the image. */
