@@ -1,4 +1,5 @@
 #include "cvips.h"
+#include "cvips_metadata.h"
 
 #include <pthread.h>
 #include <math.h>
@@ -216,3 +217,39 @@ int pv_vips_text_fit(const char *text, const char *font, int max_width, int max_
     return write_pixels(scaled, mask, width, height, &bands);
 }
 
+
+static void append_record(GByteArray *buffer, const char *name, const void *value, size_t value_length) {
+    const uint32_t name_length = (uint32_t)strlen(name), length = (uint32_t)value_length;
+    g_byte_array_append(buffer, (const guint8 *)&name_length, sizeof name_length);
+    g_byte_array_append(buffer, (const guint8 *)name, name_length);
+    g_byte_array_append(buffer, (const guint8 *)&length, sizeof length);
+    g_byte_array_append(buffer, (const guint8 *)value, length);
+}
+
+int pv_vips_text_fields(const void *data, size_t length, uint8_t **out, size_t *out_length) {
+    *out = NULL;
+    *out_length = 0;
+    VipsImage *image = vips_image_new_from_buffer(data, length, "", NULL);
+    if (!image) return -1;
+    GByteArray *buffer = g_byte_array_new();
+    gchar **fields = vips_image_get_fields(image);
+    for (int i = 0; fields[i]; ++i) {
+        const char *name = fields[i];
+        const GType type = vips_image_get_typeof(image, name);
+        if (type == G_TYPE_STRING || type == VIPS_TYPE_REF_STRING) {
+            char *value = NULL;
+            if (vips_image_get_as_string(image, name, &value) == 0 && value) append_record(buffer, name, value, strlen(value));
+            g_free(value);
+        } else if (type == VIPS_TYPE_BLOB && (strcmp(name, "xmp-data") == 0 || strcmp(name, "iptc-data") == 0)) {
+            const void *blob = NULL;
+            size_t size = 0;
+            if (vips_image_get_blob(image, name, &blob, &size) == 0 && blob) append_record(buffer, name, blob, size);
+        }
+    }
+    g_strfreev(fields);
+    g_object_unref(image);
+    vips_error_clear();
+    *out_length = buffer->len;
+    *out = buffer->len > 0 ? g_byte_array_free(buffer, FALSE) : (g_byte_array_free(buffer, TRUE), NULL);
+    return 0;
+}

@@ -121,7 +121,7 @@ public final class ImageEngine: Sendable {
     }
 
     /// The format from the bytes and the header's size, checked before any pixel is decoded.
-    private func inspect(_ source: [UInt8]) throws(ImagingError) -> (ImageFormat, Vips.Header) {
+    func inspect(_ source: [UInt8]) throws(ImagingError) -> (ImageFormat, Vips.Header) {
         guard let format = FormatSniffer.sniff(source) else { throw .unsupportedFormat }
         let header = try Vips.header(source)
         guard header.width > 0, header.height > 0 else { throw .undecodable("empty image") }
