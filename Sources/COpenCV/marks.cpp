@@ -243,7 +243,7 @@ void acceptMarks(Scale scale, const cv::Mat &lab, const cv::Mat &product, const 
         // A band's letters may cut it into pieces: its fill and length tell it.
         if (wholeAreas && double(pixels) / std::max(1.0, longSide * shortSide) > 0.6 && longSide / shortSide > 2.5)
             continue;
-        // On one surface: the ring around it is one colour, from which the mark stands out. Text
+        // On one surface: the ring around it is product, one colour, from which the mark stands out. Text
         // woven into a strap, with strap on one side and bag on the other, is left alone: a fill
         // would smear one surface into the other.
         {
@@ -258,8 +258,12 @@ void acceptMarks(Scale scale, const cv::Mat &lab, const cv::Mat &product, const 
             cv::Mat near, far;
             cv::dilate(body, near, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * inner + 1, 2 * inner + 1)));
             cv::dilate(body, far, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * outer + 1, 2 * outer + 1)));
-            const cv::Mat ring = far & ~near & product(around);
+            const cv::Mat whole = far & ~near;
+            const cv::Mat ring = whole & product(around);
             if (cv::countNonZero(ring) < 8) continue;
+            // Printed on the product, the ring is the product all round; at its edge (a lamp's
+            // screw thread, a highlight on a hand) part of it is backdrop.
+            if (cv::countNonZero(ring) < 0.9 * cv::countNonZero(whole)) continue;
             std::vector<cv::Vec3b> colours;
             for (int y = 0; y < ring.rows; ++y) {
                 const uint8_t *r = ring.ptr<uint8_t>(y);
@@ -402,9 +406,11 @@ extern "C" int pv_cv_marks_find(const uint8_t *rgb, int width, int height, size_
         // brand name or a logo stands alone on its line. A box's lines are counted across the
         // text (which may run down a strap as well as along a label).
         std::vector<int> lines(found.size(), 1);
+        std::vector<uint8_t> sentences(found.size(), 0);
         for (size_t i = 0; i < found.size(); ++i) {
             const cv::Rect &r = found[i].box;
             const bool across = r.width >= r.height;
+            sentences[i] = std::max(r.width, r.height) > 10 * std::min(r.width, r.height) ? 1 : 0;
             cv::Mat ink = letters(r).clone();
             if (!across) cv::transpose(ink, ink);
             // Runs of rows with ink, separated by rows with little (under a sixth of the fullest
@@ -445,8 +451,12 @@ extern "C" int pv_cv_marks_find(const uint8_t *rgb, int width, int height, size_
         for (size_t i = 0; i < found.size(); ++i) blockLines[size_t(root(int(i)))] += lines[i];
         std::vector<Mark> standing;
         for (size_t i = 0; i < found.size(); ++i) {
+            const cv::Rect &r = found[i].box;
             // Specks smaller than a letter are no logo, whatever they are.
-            if (std::max(found[i].box.width, found[i].box.height) < small) continue;
+            if (std::max(r.width, r.height) < small) continue;
+            // A line of text more than ten times as long as it is tall is a sentence or a
+            // heading (a brand name is a word or two): copy.
+            if (lines[i] == 1 && sentences[i]) continue;
             if (blockLines[size_t(root(int(i)))] < 2) standing.push_back(found[i]);
         }
 
@@ -550,6 +560,17 @@ extern "C" int pv_cv_marks_remove(uint8_t *pixels, int width, int height, int ba
             rim &= ~hole;
             const cv::Scalar rimColour = cv::mean(colour, rim);
             const double sigma = std::max({1.0, factor, std::min(holeBox.width, holeBox.height) / 6.0});
+            // The rim's own texture strength, which the donor's should match: a stretch with a
+            // rule or an edge in it would lay a streak over the fill.
+            auto textureStrength = [&](const cv::Mat &rgb, const cv::Mat &where) {
+                cv::Mat f, blurred;
+                rgb.convertTo(f, CV_32FC3);
+                cv::GaussianBlur(f, blurred, cv::Size(0, 0), sigma);
+                cv::Scalar mean, deviation;
+                cv::meanStdDev(f - blurred, mean, deviation, where);
+                return (deviation[0] + deviation[1] + deviation[2]) / 3;
+            };
+            const double rimTexture = textureStrength(colour, rim);
             cv::Mat texture(holeBox.size(), CV_32FC3, cv::Scalar::all(0));
             double bestCost = 1e18;
             for (double reach : {1.15, 1.6, 2.2, 3.0}) {
@@ -565,7 +586,8 @@ extern "C" int pv_cv_marks_remove(uint8_t *pixels, int width, int height, int ba
                     if (bands == 4) cv::cvtColor(image(donor), donorColour, cv::COLOR_RGBA2RGB);
                     else donorColour = image(donor);
                     const cv::Scalar mean = cv::mean(donorColour);
-                    const double cost = cv::norm(cv::Vec3d(mean[0] - rimColour[0], mean[1] - rimColour[1], mean[2] - rimColour[2])) + 2.0 * reach;
+                    const double cost = cv::norm(cv::Vec3d(mean[0] - rimColour[0], mean[1] - rimColour[1], mean[2] - rimColour[2])) +
+                                        3.0 * std::abs(textureStrength(donorColour, cv::Mat()) - rimTexture) + 2.0 * reach;
                     if (cost >= bestCost) continue;
                     bestCost = cost;
                     cv::Mat f, blurred;
