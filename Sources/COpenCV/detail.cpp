@@ -117,6 +117,13 @@ Placement score(const Sums &sums, const cv::Size &image, int x, int y, int w, in
     return p;
 }
 
+// A total order: higher score first, then smaller, then top-left.
+bool better(const Placement &a, const Placement &b) {
+    if (a.score != b.score) return a.score > b.score;
+    if (a.box.area() != b.box.area()) return a.box.area() < b.box.area();
+    return a.box.y != b.box.y ? a.box.y < b.box.y : a.box.x < b.box.x;
+}
+
 double iou(const cv::Rect &a, const cv::Rect &b) {
     const double inter = (a & b).area();
     return inter / std::max(1.0, double(a.area() + b.area()) - inter);
@@ -177,8 +184,7 @@ extern "C" int pv_cv_detail_windows(const uint8_t *rgb, int width, int height, s
             }
         }
         // Best first; ties go to the top-left so that the answer never depends on sort order.
-        std::stable_sort(candidates.begin(), candidates.end(),
-                         [](const Placement &a, const Placement &b) { return a.score > b.score; });
+        std::sort(candidates.begin(), candidates.end(), better);
 
         std::vector<Placement> chosen;
         auto clear = [&](const cv::Rect &r) {
@@ -204,7 +210,7 @@ extern "C" int pv_cv_detail_windows(const uint8_t *rgb, int width, int height, s
             chosen.push_back(best);
         }
         // Refinement can reorder them: the best first, and none far below it.
-        std::stable_sort(chosen.begin(), chosen.end(), [](const Placement &a, const Placement &b) { return a.score > b.score; });
+        std::sort(chosen.begin(), chosen.end(), better);
         while (chosen.size() > 1 && chosen.back().score < kWorthwhile * chosen.front().score) chosen.pop_back();
         for (size_t i = 0; i < chosen.size(); ++i) {
             const Placement &p = chosen[i];

@@ -261,7 +261,11 @@ extern "C" int pv_cv_faces_detect(pv_face_detector *detector, const uint8_t *rgb
         detector->giveBack(std::move(set));
 
         // Best detections first, so that each cluster is represented by its surest box.
-        std::stable_sort(found.begin(), found.end(), [](const Detection &a, const Detection &b) { return a.hits > b.hits; });
+        std::sort(found.begin(), found.end(), [](const Detection &a, const Detection &b) {
+            if (a.hits != b.hits) return a.hits > b.hits;
+            if (a.pass != b.pass) return a.pass < b.pass;
+            return a.box.y != b.box.y ? a.box.y < b.box.y : a.box.x < b.box.x;
+        });
         std::vector<Cluster> clusters;
         for (const Detection &d : found) {
             auto it = std::find_if(clusters.begin(), clusters.end(), [&](const Cluster &c) { return sameFace(c.box, d.box); });
@@ -281,8 +285,10 @@ extern "C" int pv_cv_faces_detect(pv_face_detector *detector, const uint8_t *rgb
             accepted.push_back(pv_face{c.box.x, c.box.y, c.box.width, c.box.height,
                                        std::max(c.frontal, c.alternative), c.profile, c.passCount(), sure ? 1 : 0});
         }
-        std::stable_sort(accepted.begin(), accepted.end(),
-                         [](const pv_face &a, const pv_face &b) { return a.width * a.height > b.width * b.height; });
+        std::sort(accepted.begin(), accepted.end(), [](const pv_face &a, const pv_face &b) {
+            if (a.width * a.height != b.width * b.height) return a.width * a.height > b.width * b.height;
+            return a.y != b.y ? a.y < b.y : a.x < b.x;
+        });
         const int n = std::min<int>(capacity, int(accepted.size()));
         std::copy(accepted.begin(), accepted.begin() + n, faces);
         *count = n;
