@@ -123,6 +123,8 @@ public struct GenerationRecord: Sendable, Equatable {
     public let webhookURL: String?
     /// How many times a worker has claimed this job.
     public var attempts: Int
+    /// Set for images generated for a product (the EcomViz surface).
+    public let productID: String?
 
     public init(
         id: String, accountID: String, keyID: String, mode: KeyMode, status: GenerationStatus,
@@ -130,7 +132,7 @@ public struct GenerationRecord: Sendable, Equatable {
         creditsUsed: Int, fileSize: Int? = nil, outputFile: String? = nil, generationTimeMs: Int? = nil,
         errorCode: String? = nil, errorMessage: String? = nil, createdAt: Date, completedAt: Date? = nil,
         expiresAt: Date, purgedAt: Date? = nil, compliance: String? = nil, batchID: String? = nil,
-        batchIndex: Int? = nil, webhookURL: String? = nil, attempts: Int = 0
+        batchIndex: Int? = nil, webhookURL: String? = nil, attempts: Int = 0, productID: String? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -158,6 +160,7 @@ public struct GenerationRecord: Sendable, Equatable {
         self.batchIndex = batchIndex
         self.webhookURL = webhookURL
         self.attempts = attempts
+        self.productID = productID
     }
 }
 
@@ -188,14 +191,19 @@ public struct BatchRecord: Sendable, Equatable {
     public let keyID: String
     public var status: BatchStatus
     public let totalItems: Int
-    /// Where `batch.completed` is delivered once every item has finished; nil for none.
+    /// Where `batch.completed` (or `product.generated`) is delivered once every item has
+    /// finished; nil for none.
     public let webhookURL: String?
     public let createdAt: Date
     public var completedAt: Date?
+    /// Set when the batch is a product's generation task.
+    public let productID: String?
+    /// Sent back in the task's webhook so the receiver can check it (EcomViz).
+    public let webhookToken: String?
 
     public init(
         id: String, accountID: String, keyID: String, status: BatchStatus = .processing, totalItems: Int,
-        webhookURL: String?, createdAt: Date, completedAt: Date? = nil
+        webhookURL: String?, createdAt: Date, completedAt: Date? = nil, productID: String? = nil, webhookToken: String? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -205,6 +213,40 @@ public struct BatchRecord: Sendable, Equatable {
         self.webhookURL = webhookURL
         self.createdAt = createdAt
         self.completedAt = completedAt
+        self.productID = productID
+        self.webhookToken = webhookToken
+    }
+}
+
+/// A product made from photos on the EcomViz surface: its name, measured analysis and colours
+/// (JSON whose shape the domain owns) and where its source photos are kept.
+public struct ProductRecord: Sendable, Equatable {
+    public let id: String
+    public let accountID: String
+    public let keyID: String
+    public let name: String
+    /// Where the name came from: the request, the image's metadata, or the URL's file name.
+    public let nameSource: String
+    public let analysis: String
+    public let colors: String
+    public let sources: String
+    public let createdAt: Date
+    public let updatedAt: Date
+
+    public init(
+        id: String, accountID: String, keyID: String, name: String, nameSource: String, analysis: String, colors: String,
+        sources: String, createdAt: Date, updatedAt: Date
+    ) {
+        self.id = id
+        self.accountID = accountID
+        self.keyID = keyID
+        self.name = name
+        self.nameSource = nameSource
+        self.analysis = analysis
+        self.colors = colors
+        self.sources = sources
+        self.createdAt = createdAt
+        self.updatedAt = updatedAt
     }
 }
 
@@ -213,6 +255,8 @@ public enum WebhookEvent: String, Sendable, CaseIterable {
     case generationCompleted = "generation.completed"
     case generationFailed = "generation.failed"
     case batchCompleted = "batch.completed"
+    /// A product's generation task finished (EcomViz).
+    case productGenerated = "product.generated"
 }
 
 public enum DeliveryStatus: String, Sendable, CaseIterable {

@@ -143,6 +143,27 @@ public actor SQLiteStore: Store {
             PRIMARY KEY (delivery_id, number)
         );
         """,
+        // The EcomViz surface: products made from photos, their generated images, and generation
+        // tasks (batches tied to a product, with the token their webhook sends back).
+        """
+        CREATE TABLE products (
+            id TEXT PRIMARY KEY,
+            account_id TEXT NOT NULL REFERENCES accounts(id),
+            key_id TEXT NOT NULL REFERENCES api_keys(id),
+            name TEXT NOT NULL,
+            name_source TEXT NOT NULL,
+            analysis TEXT NOT NULL,
+            colors TEXT NOT NULL,
+            sources TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            updated_at INTEGER NOT NULL
+        );
+        CREATE INDEX products_account ON products(account_id, created_at);
+        ALTER TABLE generations ADD COLUMN product_id TEXT REFERENCES products(id);
+        CREATE INDEX generations_product ON generations(product_id, created_at) WHERE product_id IS NOT NULL;
+        ALTER TABLE batches ADD COLUMN product_id TEXT REFERENCES products(id);
+        ALTER TABLE batches ADD COLUMN webhook_token TEXT;
+        """,
     ]
 
     private static func migrate(_ connection: SQLiteConnection) throws {
@@ -340,7 +361,9 @@ public actor SQLiteStore: Store {
             "UPDATE batches SET status = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL",
             [.text(status.rawValue), SQLValue(date), .text(batchID)])
         guard connection.changes > 0, let batch = try batch(id: batchID), let url = batch.webhookURL else { return }
-        try queueDelivery(accountID: batch.accountID, keyID: batch.keyID, url: url, event: .batchCompleted, subjectID: batchID, at: date)
+        try queueDelivery(
+            accountID: batch.accountID, keyID: batch.keyID, url: url, event: batch.productID == nil ? .batchCompleted : .productGenerated,
+            subjectID: batchID, at: date)
     }
 
     private func queueDelivery(accountID: String, keyID: String, url: String, event: WebhookEvent, subjectID: String, at date: Date) throws {
@@ -379,11 +402,13 @@ public actor SQLiteStore: Store {
             if let batch {
                 try connection.query(
                     """
-                    INSERT INTO batches (id, account_id, key_id, status, total_items, webhook_url, created_at, completed_at)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                    INSERT INTO batches (id, account_id, key_id, status, total_items, webhook_url, created_at, completed_at,
+                        product_id, webhook_token)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [.text(batch.id), .text(batch.accountID), .text(batch.keyID), .text(batch.status.rawValue),
-                     SQLValue(batch.totalItems), SQLValue(batch.webhookURL), SQLValue(batch.createdAt), SQLValue(batch.completedAt)])
+                     SQLValue(batch.totalItems), SQLValue(batch.webhookURL), SQLValue(batch.createdAt), SQLValue(batch.completedAt),
+                     SQLValue(batch.productID), SQLValue(batch.webhookToken)])
             }
             for job in jobs {
                 try insert(job.record)
@@ -398,6 +423,34 @@ public actor SQLiteStore: Store {
             }
             return available - cost
         }
+    }
+
+    public func insertProduct(_ product: ProductRecord) throws {
+        try connection.query(
+            """
+            INSERT INTO products (id, account_id, key_id, name, name_source, analysis, colors, sources, created_at, updated_at)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [.text(product.id), .text(product.accountID), .text(product.keyID), .text(product.name), .text(product.nameSource),
+             .text(product.analysis), .text(product.colors), .text(product.sources), SQLValue(product.createdAt),
+             SQLValue(product.updatedAt)])
+    }
+
+    public func product(id: String) throws -> ProductRecord? {
+        try connection.query("SELECT * FROM products WHERE id = ?", [.text(id)]).first.map { row in
+            ProductRecord(
+                id: row["id"]?.string ?? "", accountID: row["account_id"]?.string ?? "", keyID: row["key_id"]?.string ?? "",
+                name: row["name"]?.string ?? "", nameSource: row["name_source"]?.string ?? "",
+                analysis: row["analysis"]?.string ?? "{}", colors: row["colors"]?.string ?? "[]",
+                sources: row["sources"]?.string ?? "[]", createdAt: row["created_at"]?.date ?? .distantPast,
+                updatedAt: row["updated_at"]?.date ?? .distantPast)
+        }
+    }
+
+    public func generations(productID: String) throws -> [GenerationRecord] {
+        try connection.query(
+            "SELECT * FROM generations WHERE product_id = ? ORDER BY created_at, batch_index, id", [.text(productID)]
+        ).map(Self.generation)
     }
 
     public func batch(id: String) throws -> BatchRecord? {
@@ -587,15 +640,15 @@ public actor SQLiteStore: Store {
             """
             INSERT INTO generations (id, account_id, key_id, mode, status, style, platform, format, width, height,
                 parameters, credits_used, file_size, output_file, generation_time_ms, error_code, error_message,
-                created_at, completed_at, expires_at, purged_at, compliance, batch_id, batch_index, webhook_url)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                created_at, completed_at, expires_at, purged_at, compliance, batch_id, batch_index, webhook_url, product_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.text(g.id), .text(g.accountID), .text(g.keyID), .text(g.mode.rawValue), .text(g.status.rawValue),
              .text(g.style), .text(g.platform), .text(g.format), SQLValue(g.width), SQLValue(g.height),
              .text(g.parameters), SQLValue(g.creditsUsed), SQLValue(g.fileSize), SQLValue(g.outputFile),
              SQLValue(g.generationTimeMs), SQLValue(g.errorCode), SQLValue(g.errorMessage), SQLValue(g.createdAt),
              SQLValue(g.completedAt), SQLValue(g.expiresAt), SQLValue(g.purgedAt), SQLValue(g.compliance),
-             SQLValue(g.batchID), SQLValue(g.batchIndex), SQLValue(g.webhookURL)])
+             SQLValue(g.batchID), SQLValue(g.batchIndex), SQLValue(g.webhookURL), SQLValue(g.productID)])
     }
 
     // MARK: Row mapping
@@ -625,7 +678,8 @@ public actor SQLiteStore: Store {
             errorMessage: row["error_message"]?.string, createdAt: row["created_at"]?.date ?? .distantPast,
             completedAt: row["completed_at"]?.date, expiresAt: row["expires_at"]?.date ?? .distantPast,
             purgedAt: row["purged_at"]?.date, compliance: row["compliance"]?.string, batchID: row["batch_id"]?.string,
-            batchIndex: row["batch_index"]?.int, webhookURL: row["webhook_url"]?.string, attempts: row["attempts"]?.int ?? 0)
+            batchIndex: row["batch_index"]?.int, webhookURL: row["webhook_url"]?.string, attempts: row["attempts"]?.int ?? 0,
+            productID: row["product_id"]?.string)
     }
 
     private static func batch(_ row: SQLRow) -> BatchRecord {
@@ -633,6 +687,6 @@ public actor SQLiteStore: Store {
             id: row["id"]?.string ?? "", accountID: row["account_id"]?.string ?? "", keyID: row["key_id"]?.string ?? "",
             status: BatchStatus(rawValue: row["status"]?.string ?? "") ?? .processing, totalItems: row["total_items"]?.int ?? 0,
             webhookURL: row["webhook_url"]?.string, createdAt: row["created_at"]?.date ?? .distantPast,
-            completedAt: row["completed_at"]?.date)
+            completedAt: row["completed_at"]?.date, productID: row["product_id"]?.string, webhookToken: row["webhook_token"]?.string)
     }
 }

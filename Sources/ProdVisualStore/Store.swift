@@ -55,6 +55,13 @@ public protocol Store: Sendable {
     /// A batch's items in request order.
     func generations(batchID: String) async throws -> [GenerationRecord]
 
+    // MARK: Products
+
+    func insertProduct(_ product: ProductRecord) async throws
+    func product(id: String) async throws -> ProductRecord?
+    /// A product's generated images (and those still queued or failed), oldest first.
+    func generations(productID: String) async throws -> [GenerationRecord]
+
     // MARK: Job queue
 
     /// Claims the oldest job that is pending, or processing under an expired lease (its worker
