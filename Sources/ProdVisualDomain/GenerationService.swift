@@ -52,6 +52,8 @@ public struct GenerationService: Sendable {
     let pool: WorkPool
     let fetcher: SafeFetcher
     let outputs: OutputStorage
+    /// Source photos of products, which product image jobs render from.
+    let productFiles: ProductFiles
     let outputLifetime: TimeInterval
     let maxSourceBytes: Int
     /// Jobs rendered at once across the workers, for estimates.
@@ -61,14 +63,15 @@ public struct GenerationService: Sendable {
 
     public init(
         store: any Store, engine: ImageEngine, pool: WorkPool, fetcher: SafeFetcher, outputs: OutputStorage,
-        outputLifetime: TimeInterval, maxSourceBytes: Int, parallelism: Int = 1, clock: @escaping @Sendable () -> Date = Date.init,
-        logger: Logger
+        productFiles: ProductFiles, outputLifetime: TimeInterval, maxSourceBytes: Int, parallelism: Int = 1,
+        clock: @escaping @Sendable () -> Date = Date.init, logger: Logger
     ) {
         self.store = store
         self.engine = engine
         self.pool = pool
         self.fetcher = fetcher
         self.outputs = outputs
+        self.productFiles = productFiles
         self.outputLifetime = outputLifetime
         self.maxSourceBytes = maxSourceBytes
         self.parallelism = max(1, parallelism)
@@ -144,7 +147,7 @@ public struct GenerationService: Sendable {
             estimatedTimeMs: rounds * (load.meanGenerationMs ?? Self.assumedGenerationMs), deliveries: [])
     }
 
-    private func enqueue(_ jobs: [QueuedGeneration], batch: BatchRecord?) async throws -> Int {
+    func enqueue(_ jobs: [QueuedGeneration], batch: BatchRecord?) async throws -> Int {
         do {
             return try await store.enqueue(jobs, batch: batch)
         } catch StoreError.insufficientCredits(let balance) {
@@ -160,8 +163,13 @@ public struct GenerationService: Sendable {
             guard record.attempts <= Self.maxAttempts else {
                 throw ServiceError(.serverError, "Rendering stopped its worker \(Self.maxAttempts) times; the job was given up and its credit refunded.")
             }
-            let plan = try GenerationPlan(validating: try JSONDecoder().decode(GenerationRequest.self, from: data))
-            _ = try await produce(record, plan: plan, started: started)
+            switch try JSONDecoder().decode(JobPayload.self, from: data) {
+            case .generation(let request):
+                let plan = try GenerationPlan(validating: request)
+                _ = try await produce(record, plan: plan, started: started)
+            case .productImage(let job):
+                _ = try await produce(record, format: job.format, started: started) { try await renderProductImage(job, mode: record.mode) }
+            }
         } catch {
             // `produce` records its own failures; this catches those before it.
             let failure = Self.serviceError(for: error)
@@ -169,22 +177,36 @@ public struct GenerationService: Sendable {
         }
     }
 
-    /// Obtains the image, renders, stores and completes the generation, or fails it with a refund.
+    /// Obtains the image and renders it as the plan says.
     private func produce(_ record: GenerationRecord, plan: GenerationPlan, started: Date) async throws -> GenerationView {
-        let fileName = "\(record.id).\(plan.format.fileExtension)"
-        do {
+        try await produce(record, format: plan.format, started: started) {
             let source = try await sourceBytes(plan.source)
             let spec = plan.renderSpec(watermark: record.mode == .test ? "SAMPLE" : nil)
-            let engine = self.engine
-            // Measuring decodes the output again: CPU work, so it stays on the pool too.
-            let (rendered, measurement) = try await pool.run {
-                let rendered = try engine.render(source: source, spec: spec)
-                return (rendered, try engine.measure(output: rendered.bytes))
-            }
+            let (bytes, measurement) = try await renderMeasured { engine in try engine.render(source: source, spec: spec).bytes }
             let compliance = ComplianceReport(
-                platform: plan.platform, measurement: measurement, traits: plan.styleTraits,
-                watermarked: spec.watermark != nil)
-            let size = try outputs.write(rendered.bytes, as: fileName)
+                platform: plan.platform, measurement: measurement, traits: plan.styleTraits, watermarked: spec.watermark != nil)
+            return (bytes, compliance)
+        }
+    }
+
+    /// Runs `render` on the pool and measures its output there too (measuring decodes it again).
+    func renderMeasured(_ render: @escaping @Sendable (ImageEngine) throws -> [UInt8]) async throws -> ([UInt8], OutputMeasurement) {
+        let engine = self.engine
+        return try await pool.run {
+            let bytes = try render(engine)
+            return (bytes, try engine.measure(output: bytes))
+        }
+    }
+
+    /// Renders, stores and completes the generation, or fails it with a refund.
+    private func produce(
+        _ record: GenerationRecord, format: ImageFormat, started: Date,
+        render: () async throws -> (bytes: [UInt8], compliance: ComplianceReport)
+    ) async throws -> GenerationView {
+        let fileName = "\(record.id).\(format.fileExtension)"
+        do {
+            let (bytes, compliance) = try await render()
+            let size = try outputs.write(bytes, as: fileName)
             let elapsed = Int(clock().timeIntervalSince(started) * 1000)
             let output = GenerationOutput(
                 outputFile: fileName, fileSize: size, generationTimeMs: elapsed, compliance: try compliance.json())
@@ -202,7 +224,7 @@ public struct GenerationService: Sendable {
         }
     }
 
-    private func newRecord(
+    func newRecord(
         _ plan: GenerationPlan, key: AuthenticatedKey, status: GenerationStatus, at date: Date,
         batch: (id: String, index: Int)? = nil, webhookURL: String? = nil
     ) -> GenerationRecord {
@@ -216,7 +238,7 @@ public struct GenerationService: Sendable {
 
     /// A webhook must be an http(s) URL whose host passes the same address rules as image
     /// sources; checked before anything is charged, and again at every delivery.
-    private func checkWebhook(_ url: String?, field: String) async throws {
+    func checkWebhook(_ url: String?, field: String) async throws {
         guard let url else { return }
         guard let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(), ["http", "https"].contains(scheme) else {
             throw ServiceError.invalid("'\(field)' must be an http or https URL; got '\(url)'.")
@@ -229,7 +251,7 @@ public struct GenerationService: Sendable {
     }
 
     static func encode(_ request: GenerationRequest) throws -> Data {
-        try JSONEncoder().encode(request)
+        try JSONEncoder().encode(JobPayload.generation(request))
     }
 
     static func insufficient(_ balance: Int, needed: Int) -> ServiceError {

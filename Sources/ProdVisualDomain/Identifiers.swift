@@ -15,6 +15,11 @@ public enum Identifiers {
     public static func account() -> String { "acct_" + randomBase62(14) }
     public static func key() -> String { "key_" + randomBase62(14) }
     public static func batch() -> String { "batch_" + randomBase62(14) }
+    /// 24 lower-case hex digits, the shape of the ids EcomViz clients know (MongoDB ObjectIds).
+    public static func product() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<12).map { _ in String(format: "%02x", UInt8.random(in: 0...255, using: &generator)) }.joined()
+    }
 
     /// Lower-case hex SHA-256.
     public static func sha256Hex(_ text: String) -> String {

@@ -6,6 +6,11 @@ public func wireTimestamp(_ date: Date) -> String {
     date.formatted(Date.ISO8601FormatStyle(timeZone: .gmt))
 }
 
+/// EcomViz writes times with milliseconds, as in its document: "2024-01-01T00:00:00.000Z".
+public func wireTimestampMillis(_ date: Date) -> String {
+    date.formatted(Date.ISO8601FormatStyle(includingFractionalSeconds: true, timeZone: .gmt))
+}
+
 extension GenerationService {
     /// The body of a webhook event, as the API document shows it:
     /// `{"event": "generation.completed", "data": {...}, "timestamp": "..."}`. Built once, at the
@@ -13,6 +18,8 @@ extension GenerationService {
     func webhookPayload(for delivery: WebhookDelivery) async throws -> String {
         let data: [String: Any]
         switch delivery.event {
+        case .productGenerated:
+            return try await productPayload(for: delivery)
         case .generationCompleted, .generationFailed:
             guard let record = try await store.generation(id: delivery.subjectID) else {
                 throw ServiceError.notFound("generation \(delivery.subjectID) no longer exists")
@@ -34,6 +41,31 @@ extension GenerationService {
             ]
         }
         let body: [String: Any] = ["event": delivery.event.rawValue, "data": data, "timestamp": wireTimestamp(delivery.createdAt)]
+        let json = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: json, as: UTF8.self)
+    }
+
+    /// EcomViz's notification: `{productId, status, generatedImages}`, with the task's token.
+    private func productPayload(for delivery: WebhookDelivery) async throws -> String {
+        guard let batch = try await store.batch(id: delivery.subjectID), let productID = batch.productID else {
+            throw ServiceError.notFound("task \(delivery.subjectID) no longer exists")
+        }
+        let items = try await store.generations(batchID: batch.id)
+        let now = clock()
+        let images = items.filter { $0.status == .completed }.map { record in
+            let url = record.purgedAt == nil && record.expiresAt > now ? record.outputFile.map { outputs.url(for: $0, expiresAt: record.expiresAt) } : nil
+            return ProductService.imageObject(record, url: url)
+        }
+        let failed = items.filter { $0.status == .failed }.map { record -> [String: Any] in
+            let parameters = (try? JSONSerialization.jsonObject(with: Data(record.parameters.utf8)) as? [String: Any]) ?? [:]
+            return ["_id": record.id, "generationParams": parameters,
+                    "error": ["code": record.errorCode ?? ServiceError.Kind.serverError.rawValue, "message": record.errorMessage ?? ""]]
+        }
+        var body: [String: Any] = [
+            "productId": productID, "taskId": batch.id, "status": batch.status.rawValue, "generatedImages": images,
+            "failedImages": failed, "event": delivery.event.rawValue, "timestamp": wireTimestampMillis(delivery.createdAt),
+        ]
+        if let token = batch.webhookToken { body["token"] = token }
         let json = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
         return String(decoding: json, as: UTF8.self)
     }
