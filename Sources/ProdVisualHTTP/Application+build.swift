@@ -13,6 +13,7 @@ import ServiceLifecycle
 public struct AppServices: Sendable {
     public let accounts: AccountService
     public let generations: GenerationService
+    public let products: ProductService
     public let idempotency: IdempotencyService
     public let jobs: JobRunner
     public let webhooks: WebhookDispatcher
@@ -38,13 +39,15 @@ public struct AppServices: Sendable {
             store: store,
             engine: try ImageEngine(
                 limits: DecodeLimits(maxPixels: configuration.maxSourcePixels), segmentationModel: configuration.segmentationModel),
-            pool: pool, fetcher: fetcher, outputs: outputs, outputLifetime: configuration.outputLifetime,
+            pool: pool, fetcher: fetcher, outputs: outputs,
+            productFiles: try ProductFiles(directory: configuration.productDirectory), outputLifetime: configuration.outputLifetime,
             maxSourceBytes: configuration.maxSourceBytes, parallelism: configuration.workers, clock: clock, logger: logger)
         let accounts = AccountService(store: store, sealer: KeySealer(serverSecret: secret), clock: clock)
         var webhookSettings = WebhookDispatcher.Settings()
         webhookSettings.retry.first = configuration.webhookRetryBase
         return AppServices(
-            accounts: accounts, generations: generations, idempotency: IdempotencyService(store: store, clock: clock),
+            accounts: accounts, generations: generations, products: ProductService(store: store, generations: generations, clock: clock),
+            idempotency: IdempotencyService(store: store, clock: clock),
             jobs: JobRunner(
                 generations: generations,
                 settings: .init(concurrency: configuration.workers, lease: configuration.jobLease, grace: configuration.shutdownGrace),
@@ -100,6 +103,12 @@ func buildRouter(services: AppServices, logger: Logger, clock: @escaping @Sendab
     routes.add(.post, "/v1/generate", on: authenticated, use: generations.generate)
     routes.add(.post, "/v1/generate/batch", on: authenticated, use: generations.generateBatch)
     routes.add(.get, "/v1/generations/:id", on: authenticated, use: generations.show)
+
+    // The EcomViz-compatible surface, on the same keys, credits, engine, queue and webhooks.
+    let ecomViz = EcomVizController(products: services.products)
+    routes.add(.post, "/api/products/url", on: authenticated, use: ecomViz.createProduct)
+    routes.add(.get, "/api/products/:productId", on: authenticated, use: ecomViz.product)
+    routes.add(.post, "/api/products/:productId/generate", on: authenticated, use: ecomViz.generate)
     return (router, routes)
 }
 

@@ -22,11 +22,29 @@ struct ErrorEnvelope: Codable, Equatable {
     }
 }
 
+/// `{"success": false, "error": {"code", "message"}}` — the EcomViz surface's error shape, with
+/// the same statuses and codes as /v1.
+struct EcomVizErrorEnvelope: Encodable {
+    struct Body: Encodable {
+        let code: String
+        let message: String
+    }
+    let success = false
+    let error: Body
+
+    init(_ error: ServiceError) {
+        self.error = Body(code: error.kind.rawValue, message: error.message)
+    }
+}
+
 extension ServiceError: HTTPResponseError {
     public var status: HTTPResponse.Status { .init(code: kind.status) }
 
+    /// Each surface's own envelope: the EcomViz one under /api/, /v1's everywhere else.
     public func response(from request: Request, context: some RequestContext) throws -> Response {
-        let data = (try? ErrorEnvelope(self).encoded()) ?? Data()
+        let data = request.uri.path.hasPrefix("/api/")
+            ? (try? JSONEncoder().encode(EcomVizErrorEnvelope(self))) ?? Data()
+            : (try? ErrorEnvelope(self).encoded()) ?? Data()
         return Response(
             status: status,
             headers: [.contentType: "application/json; charset=utf-8"],

@@ -45,4 +45,5 @@ public struct ServerConfiguration: Sendable {
     var resolvedPublicURL: String { publicURL ?? "http://\(host):\(port)" }
     public var databasePath: String { dataDirectory.appendingPathComponent("prodvisual.sqlite").path }
     var outputDirectory: URL { dataDirectory.appendingPathComponent("outputs") }
+    var productDirectory: URL { dataDirectory.appendingPathComponent("products") }
 }
