@@ -121,6 +121,33 @@ double median(std::vector<int> values) {
     return values[values.size() / 2];
 }
 
+// One face's detections merged, best detections first so that each cluster is represented by
+// its surest box.
+std::vector<Cluster> cluster(std::vector<Detection> found) {
+    std::sort(found.begin(), found.end(), [](const Detection &a, const Detection &b) {
+        if (a.hits != b.hits) return a.hits > b.hits;
+        if (a.pass != b.pass) return a.pass < b.pass;
+        return a.box.y != b.box.y ? a.box.y < b.box.y : a.box.x < b.box.x;
+    });
+    std::vector<Cluster> clusters;
+    for (const Detection &d : found) {
+        auto it = std::find_if(clusters.begin(), clusters.end(), [&](const Cluster &c) { return sameFace(c.box, d.box); });
+        if (it == clusters.end()) {
+            clusters.push_back(Cluster{d.box, d.hits});
+            it = clusters.end() - 1;
+        }
+        int &family = d.family == kFrontal ? it->frontal : d.family == kAlternative ? it->alternative : it->profile;
+        family = std::max(family, d.hits);
+        it->passes |= 1u << d.pass;
+    }
+    return clusters;
+}
+
+bool anyStrong(const std::vector<Detection> &found) {
+    const std::vector<Cluster> clusters = cluster(found);
+    return std::any_of(clusters.begin(), clusters.end(), strong);
+}
+
 // A head on a body: the subject covers the face, ends within a face height above it (or the
 // frame does), is about a face wide there, wider a little below (shoulders), and continues
 // downwards.
@@ -250,9 +277,16 @@ extern "C" int pv_cv_faces_detect(pv_face_detector *detector, const uint8_t *rgb
             for (const cv::Mat *input : {&grey, &equalised}) {
                 run(set->frontal, *input, kFrontal, false);
                 run(set->alternative, *input, kAlternative, false);
-                // The profile cascade knows faces turned one way: mirrored, it finds the other.
-                run(set->profile, *input, kProfile, false);
-                run(set->profile, *input, kProfile, true);
+            }
+            // The profile passes cost twice the frontal ones: a face the frontal cascades are sure
+            // of makes them moot for the crop (it goes below that face already), so they run
+            // only without one.
+            if (!anyStrong(found)) {
+                for (const cv::Mat *input : {&grey, &equalised}) {
+                    // The profile cascade knows faces turned one way: mirrored, it finds the other.
+                    run(set->profile, *input, kProfile, false);
+                    run(set->profile, *input, kProfile, true);
+                }
             }
         } catch (...) {
             detector->giveBack(std::move(set));
@@ -260,24 +294,7 @@ extern "C" int pv_cv_faces_detect(pv_face_detector *detector, const uint8_t *rgb
         }
         detector->giveBack(std::move(set));
 
-        // Best detections first, so that each cluster is represented by its surest box.
-        std::sort(found.begin(), found.end(), [](const Detection &a, const Detection &b) {
-            if (a.hits != b.hits) return a.hits > b.hits;
-            if (a.pass != b.pass) return a.pass < b.pass;
-            return a.box.y != b.box.y ? a.box.y < b.box.y : a.box.x < b.box.x;
-        });
-        std::vector<Cluster> clusters;
-        for (const Detection &d : found) {
-            auto it = std::find_if(clusters.begin(), clusters.end(), [&](const Cluster &c) { return sameFace(c.box, d.box); });
-            if (it == clusters.end()) {
-                clusters.push_back(Cluster{d.box, d.hits});
-                it = clusters.end() - 1;
-            }
-            int &family = d.family == kFrontal ? it->frontal : d.family == kAlternative ? it->alternative : it->profile;
-            family = std::max(family, d.hits);
-            it->passes |= 1u << d.pass;
-        }
-
+        const std::vector<Cluster> clusters = cluster(found);
         std::vector<pv_face> accepted;
         for (const Cluster &c : clusters) {
             const bool sure = strong(c);

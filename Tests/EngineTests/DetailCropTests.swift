@@ -63,6 +63,7 @@ import Testing
         #expect(span.0 < 1.05 * Double(p.width) && span.1 < 1.05 * Double(p.height), "nothing else looks like the patch: \(span)")
         let centre = (Double(xs.max()! + xs.min()!) / 2, Double(ys.max()! + ys.min()!) / 2)
         #expect((100.0...200.0).contains(centre.0) && (100.0...200.0).contains(centre.1), "patch centre in the 300-pixel crop: \(centre)")
+        print("detail patch: window \(r), span \(span), centre in crop \(centre), ×\(String(format: "%.2f", first.upscale))")
     }
 
     @Test func severalCropsShowDifferentDetailAndDoNotOverlap() throws {
@@ -88,6 +89,8 @@ import Testing
             shown.insert(counts.indices.max { counts[$0] < counts[$1] }!)
         }
         #expect(shown.count == 3, "crops show patches \(shown)")
+        let overlaps = windows.indices.flatMap { i in windows.indices.filter { $0 > i }.map { windows[i].rect.overlap(windows[$0].rect) } }
+        print("detail patches: windows \(windows.map(\.rect)), pairwise IoU \(overlaps.map { String(format: "%.3f", $0) })")
     }
 
     @Test(arguments: [(300, 300, ImageFormat.jpeg), (400, 300, .png), (300, 400, .webp), (1000, 250, .jpeg)])

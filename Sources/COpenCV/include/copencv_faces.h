@@ -32,8 +32,8 @@ typedef struct {
 /*
  * Finds faces in an RGB image (3 bytes a pixel, rows `stride` bytes apart), scale-invariant from
  * `min_side` pixels up. Each cascade runs on the grey image and on its histogram-equalised copy
- * (backlit and silhouetted faces), the profile cascade also mirrored; detections of one face are
- * merged. Faces the cascades are sure of come with `strong` set; weaker ones (a silhouette, a
+ * (backlit and silhouetted faces), the profile cascade also mirrored and only when the frontal
+ * ones are sure of no face (it costs twice as much); detections of one face are merged. Faces the cascades are sure of come with `strong` set; weaker ones (a silhouette, a
  * profile; but also a textured print now and then) without, for the caller to confirm. Writes at
  * most `capacity` faces, largest first, and their number to *count.
  */
