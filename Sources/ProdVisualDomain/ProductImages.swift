@@ -92,7 +92,8 @@ extension GenerationService {
                 let crops = try engine.detailCrops(
                     source: source, count: job.count, width: job.width, height: job.height, format: job.format, quality: 90)
                 guard job.index < crops.count else {
-                    throw ImagingError.processingFailed("the product has \(crops.count) distinct detailed regions, not \(job.index + 1)")
+                    // Flat regions make poor close-ups: fewer are made rather than padded.
+                    throw ServiceError(.invalidImage, "The photo has \(crops.count) distinct detailed region(s) worth a close-up, so close-up \(job.index + 1) was not made; its credit was refunded.")
                 }
                 return crops[job.index].bytes
             case .vto:
