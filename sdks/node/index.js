@@ -167,6 +167,14 @@ function fromWire(data, extra = {}) {
   return result;
 }
 
+function sortKeys(value) {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (!isPlainObject(value)) return value;
+  const result = {};
+  for (const key of Object.keys(value).sort()) result[key] = sortKeys(value[key]);
+  return result;
+}
+
 function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
@@ -379,7 +387,9 @@ class ProdVisual {
     if (url.startsWith(`${this.baseUrl}/`)) headers.Authorization = `Bearer ${this.apiKey}`;
     let payload;
     if (body !== undefined) {
-      payload = JSON.stringify(body);
+      // Sorted keys: the same request is the same bytes, which is how the server recognises a
+      // repeated Idempotency-Key.
+      payload = JSON.stringify(sortKeys(body));
       headers['Content-Type'] = 'application/json';
     }
     // One key for the whole call: every retry is the same request to the server.

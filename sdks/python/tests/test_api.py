@@ -59,6 +59,13 @@ def test_an_explicit_idempotency_key_replays_and_charges_once(client: ProdVisual
     assert not first.idempotent_replayed and again.idempotent_replayed
     assert again.id == first.id and again.credits_remaining == first.credits_remaining
     assert client.credits().credits_remaining == first.credits_remaining
+    # A batch whose items list their fields in another order is the same request.
+    items = [sources.item(0), sources.item(1)]
+    batch = client.generate_batch(items, idempotency_key=key + "-batch")
+    reordered = [dict(reversed(list(item.items()))) for item in items]
+    replayed = client.generate_batch(reordered, idempotency_key=key + "-batch")
+    assert replayed.idempotent_replayed and replayed.batch_id == batch.batch_id
+    client.wait_for_completion(batch, timeout=120, poll_interval=0.25)
 
 
 def test_each_post_gets_its_own_idempotency_key(client: ProdVisual, sources) -> None:

@@ -315,7 +315,9 @@ class ProdVisual:
             headers["Authorization"] = f"Bearer {self.api_key}"
         data = None
         if body is not None:
-            data = json.dumps(body, separators=(",", ":")).encode("utf-8")
+            # Sorted keys: the same request is the same bytes, which is how the server
+            # recognises a repeated Idempotency-Key.
+            data = json.dumps(body, separators=(",", ":"), sort_keys=True).encode("utf-8")
             headers["Content-Type"] = "application/json"
         if method == "POST":
             # One key for the whole call: every retry is the same request to the server.
