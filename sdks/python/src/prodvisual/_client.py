@@ -361,7 +361,7 @@ class ProdVisual:
         return self._backoff(attempt)
 
     def _backoff(self, attempt: int) -> float:
-        ceiling = min(self.backoff_max, self.backoff_base * (2**attempt))
+        ceiling = min(self.backoff_max, self.backoff_base * float(2**attempt))
         return ceiling * random.uniform(0.5, 1.0)
 
     def _send(self, method: str, url: str, headers: Dict[str, str], data: Optional[bytes]) -> _Response:

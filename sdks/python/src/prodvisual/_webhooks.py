@@ -98,9 +98,10 @@ def parse_webhook(
     document = json.loads(body)
     if not isinstance(document, dict):
         raise WebhookVerificationError("The body is not a JSON object.")
+    data = document.get("data")
     return WebhookEvent(
         event=str(document.get("event", "")),
-        data=document.get("data") if isinstance(document.get("data"), dict) else {},
+        data=data if isinstance(data, dict) else {},
         timestamp=document.get("timestamp"),
         event_id=_header(headers, EVENT_ID_HEADER),
         raw=document,
