@@ -2,7 +2,7 @@
 # Server settings come from PRODVISUAL_* variables (see README); DATA_DIR is a shortcut.
 DATA_DIR ?= $(or $(PRODVISUAL_DATA_DIR),./data)
 
-.PHONY: deps build serve test bench clean
+.PHONY: deps build serve test test-python test-node test-swift-client bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -13,8 +13,20 @@ build: deps
 serve: build
 	.build/release/prodvisual serve --data-dir $(DATA_DIR)
 
+# The server's tests and the Swift client's (ClientTests), then the Python and Node.js SDK
+# suites, each against a real `prodvisual serve` on loopback (sdks/TEST_PLAN.md).
 test: deps
 	swift test
+	sdks/test.sh
+
+test-python: deps
+	sdks/test.sh python
+
+test-node: deps
+	sdks/test.sh node
+
+test-swift-client: deps
+	swift test --filter ClientTests
 
 # Cutout quality per backdrop against the bench's masks, and speed beside `vips thumbnail`;
 # seconds per style against white_bg; a batch of 50 through the queue against single calls.

@@ -14,6 +14,8 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .executable(name: "prodvisual", targets: ["prodvisual"]),
+        // The Swift client of the API (sdks/swift/README.md): depends on none of the server's targets.
+        .library(name: "ProdVisualClient", targets: ["ProdVisualClient"]),
     ],
     dependencies: [
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1"),
@@ -90,6 +92,18 @@ let package = Package(
             resources: [.copy("openapi.json")],
             swiftSettings: swiftSettings
         ),
+        // The client SDK: async/await over AsyncHTTPClient, Codable results, typed errors, retries,
+        // idempotency keys, polling and webhook verification.
+        .target(
+            name: "ProdVisualClient",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "prodvisual",
             dependencies: [
@@ -129,8 +143,20 @@ let package = Package(
         .testTarget(
             name: "ProcessTests",
             dependencies: [
+                "ProdVisualClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The client SDK against the real executable (sdks/TEST_PLAN.md), like ProcessTests: no
+        // server module is linked in.
+        .testTarget(
+            name: "ClientTests",
+            dependencies: [
+                "ProdVisualClient",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -11,6 +11,9 @@ packages=(
   libsqlite3-dev
   fonts-dejavu-core
   fonts-lato
+  # The Python and Node.js SDKs' test suites (sdks/test.sh).
+  python3 python3-venv python3-pip
+  nodejs
 )
 
 missing=()
