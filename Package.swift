@@ -140,9 +140,20 @@ let package = Package(
         ),
         // Runs the built `prodvisual` executable and talks to it over loopback HTTP only, as a
         // customer would: no server module is linked in, so crashes and restarts are real.
+        // Starts the built `prodvisual` on loopback for the test targets that talk to a real server.
+        .target(
+            name: "ServerHarness",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            path: "Tests/ServerHarness",
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "ProcessTests",
             dependencies: [
+                "ServerHarness",
                 "ProdVisualClient",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -154,6 +165,7 @@ let package = Package(
         .testTarget(
             name: "ClientTests",
             dependencies: [
+                "ServerHarness",
                 "ProdVisualClient",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Hummingbird", package: "hummingbird"),

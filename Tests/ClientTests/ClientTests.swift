@@ -2,6 +2,7 @@ import Foundation
 import ProdVisualClient
 import Synchronization
 import Testing
+@testable import ServerHarness
 
 /// The shared SDK test plan (sdks/TEST_PLAN.md) for the Swift client, against the real
 /// `prodvisual serve`. One server per test; one test at a time, as the machine may have two cores.

@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import ProdVisualClient
 import Synchronization
+@testable import ServerHarness
 
 /// Runs a Hummingbird application on 127.0.0.1 with a port the kernel picks, hands `body`
 /// that port, and stops the server when `body` returns or throws.

@@ -1,6 +1,7 @@
 import Foundation
 import ProdVisualClient
 import Testing
+@testable import ServerHarness
 
 /// The examples of sdks/swift/README.md, run against the real server. Each one's code is
 /// below between `README example` markers, the same text but for its placeholders, which are

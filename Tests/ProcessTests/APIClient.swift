@@ -3,6 +3,7 @@ import Testing
 
 #if canImport(FoundationNetworking)
 import FoundationNetworking
+@testable import ServerHarness
 #endif
 
 /// One HTTP answer, read whole.
@@ -124,4 +125,15 @@ func parseRFC3339(_ text: String) -> Date? {
 /// True when the bytes start like a JPEG file (SOI marker, then another marker).
 func looksLikeJPEG(_ data: Data) -> Bool {
     data.count > 3 && data.prefix(3).elementsEqual([0xFF, 0xD8, 0xFF])
+}
+
+extension ServerProcess {
+    /// A client for the running process. Each use gets a new one, so no connection kept alive
+    /// to a killed process is reused.
+    var api: APIClient {
+        get throws {
+            guard isRunning else { throw ServerProcessError(description: "the server is not running") }
+            return APIClient(baseURL: baseURL)
+        }
+    }
 }

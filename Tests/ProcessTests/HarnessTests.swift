@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+@testable import ServerHarness
 
 /// The tests of this target each run a real `prodvisual serve` process. One at a time: the
 /// machine may have two cores, and each server renders on all of them.

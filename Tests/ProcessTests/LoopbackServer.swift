@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import Logging
+@testable import ServerHarness
 
 /// Runs a Hummingbird application on 127.0.0.1 with a port the kernel picks, hands `body`
 /// that port, and stops the server when `body` returns or throws.

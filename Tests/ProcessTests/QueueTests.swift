@@ -1,6 +1,7 @@
 import Foundation
 import Synchronization
 import Testing
+@testable import ServerHarness
 
 extension ServerProcessTests {
     /// Asynchronous generation, batches, webhooks and Idempotency-Key, through the real

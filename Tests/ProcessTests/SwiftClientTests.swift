@@ -1,6 +1,7 @@
 import Foundation
 import ProdVisualClient
 import Testing
+@testable import ServerHarness
 
 extension ServerProcessTests {
     /// The server's crash recovery seen through the Swift client, as a customer's code sees it:

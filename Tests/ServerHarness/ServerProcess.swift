@@ -2,7 +2,6 @@ import AsyncHTTPClient
 import Foundation
 import NIOCore
 import Synchronization
-import Testing
 
 #if canImport(Glibc)
 import Glibc
@@ -81,7 +80,7 @@ final class ServerProcess: Sendable {
     /// Starts the server on a new data directory and a free port, and waits until it is healthy.
     static func start(environment: [String: String] = [:]) async throws -> ServerProcess {
         let executable = try Self.locateExecutable()
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-client-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let server = ServerProcess(executable: executable, dataDirectory: directory, port: try freeLoopbackPort(), environment: environment)
         try await server.launch()
