@@ -1,0 +1,178 @@
+// Shape helpers shared by the try-on's person and garment landmarks: runs of mask pixels along
+// a row, components, hole filling and smoothing of per-row profiles.
+#pragma once
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+#include "copencv_vto.h"
+
+namespace pv::vto {
+
+struct Run {
+    int left = -1, right = -1;
+    bool valid() const { return left >= 0; }
+    int width() const { return valid() ? right - left + 1 : 0; }
+    double centre() const { return 0.5 * (left + right); }
+};
+
+// The run of mask pixels in row y through column cx (or starting within `slack` of it),
+// bridging gaps of up to `gap` pixels.
+inline Run runThrough(const cv::Mat &mask, int y, int cx, int slack, int gap) {
+    Run run;
+    if (y < 0 || y >= mask.rows) return run;
+    const uint8_t *row = mask.ptr<uint8_t>(y);
+    int start = -1;
+    for (int d = 0; d <= slack && start < 0; ++d) {
+        if (cx - d >= 0 && cx - d < mask.cols && row[cx - d]) start = cx - d;
+        else if (cx + d >= 0 && cx + d < mask.cols && row[cx + d]) start = cx + d;
+    }
+    if (start < 0) return run;
+    int left = start, right = start;
+    for (int x = start - 1, missed = 0; x >= 0 && missed <= gap; --x) {
+        if (row[x]) { left = x; missed = 0; } else ++missed;
+    }
+    for (int x = start + 1, missed = 0; x < mask.cols && missed <= gap; ++x) {
+        if (row[x]) { right = x; missed = 0; } else ++missed;
+    }
+    run.left = left;
+    run.right = right;
+    return run;
+}
+
+// Every run of row y at least `minWidth` wide, gaps up to `gap` bridged, left to right.
+inline std::vector<Run> runsOf(const cv::Mat &mask, int y, int gap, int minWidth) {
+    std::vector<Run> runs;
+    if (y < 0 || y >= mask.rows) return runs;
+    const uint8_t *row = mask.ptr<uint8_t>(y);
+    int x = 0;
+    while (x < mask.cols) {
+        while (x < mask.cols && !row[x]) ++x;
+        if (x >= mask.cols) break;
+        Run run{x, x};
+        int missed = 0;
+        for (int i = x + 1; i < mask.cols; ++i) {
+            if (row[i]) { run.right = i; missed = 0; }
+            else if (++missed > gap) break;
+        }
+        if (run.width() >= minWidth) runs.push_back(run);
+        x = run.right + 1;
+    }
+    return runs;
+}
+
+// Background pixels not reachable from the frame's border become foreground.
+inline cv::Mat fillHoles(const cv::Mat &binary) {
+    cv::Mat padded;
+    cv::copyMakeBorder(binary, padded, 1, 1, 1, 1, cv::BORDER_CONSTANT, 0);
+    cv::Mat flood = padded.clone();
+    cv::floodFill(flood, cv::Point(0, 0), 255);
+    cv::Mat holes = flood == 0;
+    cv::Mat filled = padded | holes;
+    return filled(cv::Rect(1, 1, binary.cols, binary.rows)).clone();
+}
+
+// Median of a window then a box mean, over a profile; NaN entries are skipped.
+inline std::vector<double> smoothProfile(const std::vector<double> &values, int radius) {
+    const int n = int(values.size());
+    std::vector<double> median(n), out(n);
+    for (int i = 0; i < n; ++i) {
+        std::vector<double> window;
+        for (int j = std::max(0, i - radius); j <= std::min(n - 1, i + radius); ++j) {
+            if (!std::isnan(values[j])) window.push_back(values[j]);
+        }
+        if (window.empty()) { median[i] = values[i]; continue; }
+        std::nth_element(window.begin(), window.begin() + window.size() / 2, window.end());
+        median[i] = window[window.size() / 2];
+    }
+    for (int i = 0; i < n; ++i) {
+        double sum = 0;
+        int count = 0;
+        for (int j = std::max(0, i - radius); j <= std::min(n - 1, i + radius); ++j) {
+            if (!std::isnan(median[j])) { sum += median[j]; ++count; }
+        }
+        out[i] = count ? sum / count : median[i];
+    }
+    return out;
+}
+
+inline double lerp(double a, double b, double t) { return a + (b - a) * t; }
+
+// Piecewise-linear interpolation through (xs[i], ys[i]), xs ascending; clamped at the ends.
+inline double interpolate(const std::vector<double> &xs, const std::vector<double> &ys, double x) {
+    if (xs.empty()) return 0;
+    if (x <= xs.front()) return ys.front();
+    for (size_t i = 1; i < xs.size(); ++i) {
+        if (x <= xs[i]) {
+            const double span = xs[i] - xs[i - 1];
+            return span > 0 ? lerp(ys[i - 1], ys[i], (x - xs[i - 1]) / span) : ys[i];
+        }
+    }
+    return ys.back();
+}
+
+inline pv_vto_point point(double x, double y) { return pv_vto_point{x, y}; }
+
+inline double medianOf(std::vector<double> values) {
+    if (values.empty()) return 0;
+    std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
+    return values[values.size() / 2];
+}
+
+// The colours of a face's middle (cheeks, nose; eyes, brows and mouth mostly left out), as a
+// model of the person's skin in 8-bit CIELAB (L 0..255, a and b offset by 128).
+struct SkinModel {
+    double l = 0, a = 0, b = 0, spreadA = 1, spreadB = 1;
+    bool valid = false;
+
+    SkinModel(const cv::Mat &lab, const cv::Rect &face) {
+        const cv::Rect core = cv::Rect(face.x + face.width / 4, face.y + int(0.35 * face.height), std::max(1, face.width / 2),
+                                       std::max(1, int(0.45 * face.height))) & cv::Rect(0, 0, lab.cols, lab.rows);
+        std::vector<double> ls, as, bs;
+        for (int y = core.y; y < core.br().y; ++y) {
+            for (int x = core.x; x < core.br().x; ++x) {
+                const cv::Vec3b p = lab.at<cv::Vec3b>(y, x);
+                ls.push_back(p[0]);
+                as.push_back(p[1]);
+                bs.push_back(p[2]);
+            }
+        }
+        if (ls.size() < 9) return;
+        l = medianOf(ls);
+        a = medianOf(as);
+        b = medianOf(bs);
+        auto mad = [](const std::vector<double> &v, double m) {
+            std::vector<double> d;
+            for (double x : v) d.push_back(std::abs(x - m));
+            return medianOf(d);
+        };
+        spreadA = std::max(4.0, 2.5 * 1.48 * mad(as, a));
+        spreadB = std::max(5.0, 2.5 * 1.48 * mad(bs, b));
+        valid = true;
+    }
+
+    bool contains(const cv::Vec3b &p) const {
+        if (!valid) return false;
+        const double da = (p[1] - a) / spreadA, db = (p[2] - b) / spreadB, dl = p[0] - l;
+        return da * da + db * db <= 1.0 && dl > -90 && dl < 50;
+    }
+
+    // Skin pixels of an 8-bit Lab image within `within` (255 = where to look).
+    cv::Mat mask(const cv::Mat &lab, const cv::Mat &within) const {
+        cv::Mat out(lab.size(), CV_8U, cv::Scalar(0));
+        for (int y = 0; y < lab.rows; ++y) {
+            const auto *p = lab.ptr<cv::Vec3b>(y);
+            const uint8_t *w = within.ptr<uint8_t>(y);
+            uint8_t *o = out.ptr<uint8_t>(y);
+            for (int x = 0; x < lab.cols; ++x) if (w[x] && contains(p[x])) o[x] = 255;
+        }
+        cv::morphologyEx(out, out, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+        return out;
+    }
+};
+
+}  // namespace pv::vto

@@ -1,0 +1,307 @@
+import Foundation
+
+/// Where each of a garment's landmarks goes on the person: the pairs the thin-plate spline is
+/// fitted to.
+///
+/// Widths and lengths scale differently. A garment photographed flat is half its circumference
+/// wide, while the front of a body shows about a third of it, so the garment's width is mapped
+/// onto the body's (plus a little ease, more for a flared shape), and its lengths, which a body
+/// does not foreshorten, by that width scale times `lengthOverWidth`.
+struct TryOnFit {
+    var source: [ImagePoint] = []
+    var target: [ImagePoint] = []
+    /// How far down each arm (image left, right) from the shoulder the garment's sleeve reaches.
+    var sleeves: [Double] = [0, 0]
+
+    /// How much longer than its width scale a garment's lengths lie on a body.
+    static let lengthOverWidth = 1.0
+
+    mutating func add(_ from: ImagePoint, _ to: ImagePoint) {
+        guard from.x.isFinite, from.y.isFinite, to.x.isFinite, to.y.isFinite else { return }
+        // Two pairs on one source (or target) point would make the spline singular or fold it.
+        guard !source.contains(where: { $0.distance(to: from) < 1.5 }), !target.contains(where: { $0.distance(to: to) < 1.5 }) else { return }
+        source.append(from)
+        target.append(to)
+    }
+}
+
+/// The body's geometry the fit asks for, from a person's landmarks (in composition pixels).
+struct Body {
+    let l: PersonLandmarks
+
+    var head: Double { l.headHeight }
+
+    /// The body's axis at a row: the torso's middle, the crotch's below it.
+    func axis(_ y: Double) -> Double {
+        if y > l.crotch.y { return l.crotch.x }
+        let edges = l.torsoEdges(at: y)
+        return (edges.left + edges.right) / 2
+    }
+
+    /// Half the body's width at a row: the torso's, then both legs' together below the crotch.
+    func halfWidth(_ y: Double) -> Double {
+        if y <= l.crotch.y {
+            let edges = l.torsoEdges(at: y)
+            return (edges.right - edges.left) / 2
+        }
+        let crotchHalf = { let e = l.torsoEdges(at: l.crotch.y); return (e.right - e.left) / 2 }()
+        let kneeHalf = (abs(l.knees.right.x - l.knees.left.x) + (l.legWidths.left + l.legWidths.right) / 2) / 2
+        let ankleHalf = (abs(l.ankles.right.x - l.ankles.left.x) + 0.7 * (l.legWidths.left + l.legWidths.right) / 2) / 2
+        return interpolate([l.crotch.y, (l.knees.left.y + l.knees.right.y) / 2, (l.ankles.left.y + l.ankles.right.y) / 2],
+                           [crotchHalf, kneeHalf, ankleHalf], y)
+    }
+
+    /// The centre of one leg at a row, and half its width.
+    func leg(_ side: Int, at y: Double) -> (centre: Double, half: Double) {
+        let sign = side == 0 ? -1.0 : 1.0
+        let crotchHalf = halfWidth(l.crotch.y)
+        let knee = l.knees[side], ankle = l.ankles[side]
+        let width = side == 0 ? l.legWidths.left : l.legWidths.right
+        let centre = interpolate([l.crotch.y, knee.y, ankle.y], [l.crotch.x + sign * crotchHalf / 2, knee.x, ankle.x], y)
+        let half = interpolate([l.crotch.y, knee.y, ankle.y], [crotchHalf / 2, width / 2, 0.35 * width], y)
+        return (centre, half)
+    }
+
+    /// A point along an arm (shoulder, elbow, wrist) at a distance from the shoulder, with the
+    /// arm's direction there; past the wrist it continues straight.
+    func arm(_ side: Int, at distance: Double) -> (point: ImagePoint, direction: ImagePoint) {
+        let joints = [l.shoulders[side], l.elbows[side], l.wrists[side]]
+        var left = distance
+        for index in 1..<joints.count {
+            let a = joints[index - 1], b = joints[index]
+            let length = max(1e-6, a.distance(to: b))
+            let direction = ImagePoint(x: (b.x - a.x) / length, y: (b.y - a.y) / length)
+            if left <= length || index == joints.count - 1 {
+                return (ImagePoint(x: a.x + direction.x * left, y: a.y + direction.y * left), direction)
+            }
+            left -= length
+        }
+        return (joints[0], ImagePoint(x: 0, y: 1))
+    }
+}
+
+func interpolate(_ xs: [Double], _ ys: [Double], _ x: Double) -> Double {
+    guard let first = xs.first, let last = xs.last else { return 0 }
+    if x <= first { return ys[0] }
+    if x >= last { return ys[ys.count - 1] }
+    for index in 1..<xs.count where x <= xs[index] {
+        let span = xs[index] - xs[index - 1]
+        return span > 0 ? ys[index - 1] + (ys[index] - ys[index - 1]) * (x - xs[index - 1]) / span : ys[index]
+    }
+    return ys[ys.count - 1]
+}
+
+private func mid(_ a: ImagePoint, _ b: ImagePoint) -> ImagePoint { ImagePoint(x: (a.x + b.x) / 2, y: (a.y + b.y) / 2) }
+
+extension TryOnFit {
+    /// The pairs for a garment of `category` on the body.
+    static func make(garment g: GarmentLandmarks, category: GarmentCategory, body: Body) -> TryOnFit {
+        switch category {
+        case .top, .outerwear, .dress: upper(g, dress: category == .dress, body: body)
+        case .bottom: lower(g, body: body)
+        }
+    }
+
+    /// Tops, outerwear and dresses: neckline to the neck, shoulders to shoulders, the body's
+    /// sides along the torso, sleeves along the arms.
+    private static func upper(_ g: GarmentLandmarks, dress: Bool, body: Body) -> TryOnFit {
+        var fit = TryOnFit()
+        let l = body.l, head = body.head
+        let centreX = (g.neck.left.x + g.neck.right.x) / 2
+        let garmentChest = max(1, g.armpits.right.x - g.armpits.left.x)
+        let personChest = max(1, l.chest.right.x - l.chest.left.x)
+        let widthScale = personChest * 1.06 / garmentChest
+        let lengthScale = widthScale * lengthOverWidth
+        let garmentNeckY = (g.neck.left.y + g.neck.right.y) / 2
+        let personNeckY = l.neck.y - 0.08 * head
+
+        // Down the body: linear from the neckline, through the waist for a dress.
+        var mapY: (Double) -> Double = { personNeckY + ($0 - garmentNeckY) * lengthScale }
+        if dress, let waist = g.waistband {
+            let garmentWaistY = (waist.left.y + waist.right.y) / 2
+            let personWaistY = (l.waist.left.y + l.waist.right.y) / 2
+            if garmentWaistY > garmentNeckY + 2 {
+                let upperScale = (personWaistY - personNeckY) / (garmentWaistY - garmentNeckY)
+                let lowerScale = min(max(upperScale, 0.8 * lengthScale), 1.25 * lengthScale)
+                mapY = { y in
+                    y <= garmentWaistY ? personNeckY + (y - garmentNeckY) * upperScale : personWaistY + (y - garmentWaistY) * lowerScale
+                }
+            }
+        }
+        /// The garment's half-width at a row laid on the body: never tighter than the body plus a
+        /// little ease, looser where the garment flares, up to a limit.
+        func sideX(_ side: Int, garmentHalf: Double, at y: Double) -> Double {
+            let bodyHalf = body.halfWidth(y)
+            let half = max(bodyHalf * 1.04, min(garmentHalf * widthScale, bodyHalf * 1.3))
+            return body.axis(y) + (side == 0 ? -half : half)
+        }
+
+        for side in 0..<2 {
+            let sign = side == 0 ? -1.0 : 1.0
+            // Neckline corners beside the neck.
+            let neckOffset = max(0.55 * l.neckWidth, abs(g.neck[side].x - centreX) * widthScale)
+            fit.add(g.neck[side], ImagePoint(x: l.neck.x + sign * neckOffset, y: personNeckY))
+            // Shoulders: seams on the joints; straps where they fall on the shoulder's slope.
+            let shoulder = l.shoulders[side]
+            if g.sleeveEnds[side] != nil {
+                fit.add(g.shoulders[side], shoulder)
+            } else {
+                let offset = abs(g.shoulders[side].x - centreX) * widthScale
+                let reach = max(1, abs(shoulder.x - l.neck.x))
+                let t = min(1, offset / reach)
+                fit.add(g.shoulders[side], ImagePoint(x: l.neck.x + sign * offset, y: personNeckY + (shoulder.y - personNeckY) * t))
+            }
+            // Armpits at the torso's sides.
+            let armpitY = min(max(mapY(g.armpits[side].y), l.armpits[side].y - 0.2 * head), l.armpits[side].y + 0.5 * head)
+            let armpitX = body.axis(armpitY) + sign * body.halfWidth(armpitY) * 1.03
+            fit.add(g.armpits[side], ImagePoint(x: armpitX, y: armpitY))
+        }
+        // Neckline centre.
+        fit.add(g.collar, ImagePoint(x: l.neck.x, y: personNeckY + (g.collar.y - garmentNeckY) * lengthScale))
+
+        // The body's sides, row by row, and the hem.
+        let rows = g.outline
+        for index in stride(from: 3, to: rows.count, by: 4) + [rows.count - 1] {
+            let row = rows[index]
+            let y = mapY(row.y)
+            let half = (row.right - row.left) / 2
+            fit.add(ImagePoint(x: row.left, y: row.y), ImagePoint(x: sideX(0, garmentHalf: half, at: y), y: y))
+            fit.add(ImagePoint(x: row.right, y: row.y), ImagePoint(x: sideX(1, garmentHalf: half, at: y), y: y))
+        }
+        let hemHalf = (g.hem.right.x - g.hem.left.x) / 2
+        for side in 0..<2 {
+            let y = mapY(g.hem[side].y)
+            fit.add(g.hem[side], ImagePoint(x: sideX(side, garmentHalf: hemHalf, at: y), y: y))
+        }
+        if dress, let waist = g.waistband {
+            let waistHalf = (waist.right.x - waist.left.x) / 2
+            for side in 0..<2 {
+                let y = mapY(waist[side].y)
+                fit.add(waist[side], ImagePoint(x: sideX(side, garmentHalf: waistHalf, at: y), y: y))
+            }
+        }
+        // The centre line stays on the body's axis, so prints stay straight.
+        let hemY = max(g.hem.left.y, g.hem.right.y)
+        for t in [0.25, 0.5, 0.75, 0.97] {
+            let y = g.collar.y + (hemY - g.collar.y) * t
+            let mapped = mapY(y)
+            fit.add(ImagePoint(x: centreX, y: y), ImagePoint(x: body.axis(mapped), y: mapped))
+        }
+
+        // Sleeves along the arms: the cuff at the sleeve's length down the arm, as wide as the
+        // cuff (at least around the arm), and the seams' midpoints on the arm's edges.
+        for side in 0..<2 {
+            guard let cuff = g.sleeveEnds[side] else { continue }
+            let sign = side == 0 ? -1.0 : 1.0
+            let shoulder = g.shoulders[side]
+            let length = shoulder.distance(to: mid(cuff.outer, cuff.inner)) * lengthScale
+            let armLength = l.shoulders[side].distance(to: l.elbows[side]) + l.elbows[side].distance(to: l.wrists[side])
+            let along = min(length, armLength + 0.1 * head)
+            fit.sleeves[side] = along
+            let armWidth = side == 0 ? l.armWidths.left : l.armWidths.right
+            let (end, direction) = body.arm(side, at: along)
+            var across = ImagePoint(x: -direction.y, y: direction.x)
+            if across.x * sign < 0 { across = ImagePoint(x: -across.x, y: -across.y) }
+            let cuffHalf = max(0.6 * armWidth, cuff.outer.distance(to: cuff.inner) / 2 * widthScale)
+            let outerEnd = ImagePoint(x: end.x + across.x * cuffHalf, y: end.y + across.y * cuffHalf)
+            let innerEnd = ImagePoint(x: end.x - across.x * cuffHalf, y: end.y - across.y * cuffHalf)
+            fit.add(cuff.outer, outerEnd)
+            fit.add(cuff.inner, innerEnd)
+            let (middle, middleDirection) = body.arm(side, at: along / 2)
+            var middleAcross = ImagePoint(x: -middleDirection.y, y: middleDirection.x)
+            if middleAcross.x * sign < 0 { middleAcross = ImagePoint(x: -middleAcross.x, y: -middleAcross.y) }
+            let middleHalf = max(0.6 * armWidth, cuffHalf)
+            fit.add(mid(shoulder, cuff.outer), ImagePoint(x: middle.x + middleAcross.x * middleHalf, y: middle.y + middleAcross.y * middleHalf))
+        }
+        return fit
+    }
+
+    /// Skirts and trousers: the waistband a little below the waist, the sides down the hips and
+    /// legs, trouser legs along the person's legs.
+    private static func lower(_ g: GarmentLandmarks, body: Body) -> TryOnFit {
+        var fit = TryOnFit()
+        let l = body.l, head = body.head
+        guard let band = g.waistband else { return fit }
+        let bandY = (band.left.y + band.right.y) / 2
+        let centreX = (band.left.x + band.right.x) / 2
+        let waistY = (l.waist.left.y + l.waist.right.y) / 2, hipY = (l.hips.left.y + l.hips.right.y) / 2
+        let personBandY = waistY + 0.3 * (hipY - waistY)
+        let bandHalf = body.halfWidth(personBandY) * 1.05
+        let widthScale = 2 * bandHalf / max(1, band.right.x - band.left.x)
+        let lengthScale = widthScale * lengthOverWidth * 1.05
+        let mapY: (Double) -> Double = { personBandY + ($0 - bandY) * lengthScale }
+        func sideX(_ side: Int, garmentHalf: Double, at y: Double, flare: Double) -> Double {
+            let bodyHalf = body.halfWidth(y)
+            let half = max(bodyHalf * 1.04, min(garmentHalf * widthScale, bodyHalf * flare))
+            return body.axis(y) + (side == 0 ? -half : half)
+        }
+
+        for side in 0..<2 {
+            let sign = side == 0 ? -1.0 : 1.0
+            fit.add(band[side], ImagePoint(x: body.axis(personBandY) + sign * bandHalf, y: personBandY + (band[side].y - bandY) * lengthScale))
+        }
+        fit.add(ImagePoint(x: centreX, y: bandY + 1), ImagePoint(x: body.axis(personBandY), y: personBandY + lengthScale))
+
+        guard let crotch = g.crotch, let legs = g.legHems else {
+            // A skirt: its sides and hem, flaring as the garment does.
+            for index in stride(from: 3, to: g.outline.count, by: 4) + [g.outline.count - 1] {
+                let row = g.outline[index]
+                let y = mapY(row.y), half = (row.right - row.left) / 2
+                fit.add(ImagePoint(x: row.left, y: row.y), ImagePoint(x: sideX(0, garmentHalf: half, at: y, flare: 1.6), y: y))
+                fit.add(ImagePoint(x: row.right, y: row.y), ImagePoint(x: sideX(1, garmentHalf: half, at: y, flare: 1.6), y: y))
+            }
+            let hemHalf = (g.hem.right.x - g.hem.left.x) / 2
+            for side in 0..<2 {
+                let y = mapY(g.hem[side].y)
+                fit.add(g.hem[side], ImagePoint(x: sideX(side, garmentHalf: hemHalf, at: y, flare: 1.6), y: y))
+            }
+            let hemY = max(g.hem.left.y, g.hem.right.y)
+            for t in [0.5, 0.97] {
+                let y = bandY + (hemY - bandY) * t
+                fit.add(ImagePoint(x: centreX, y: y), ImagePoint(x: body.axis(mapY(y)), y: mapY(y)))
+            }
+            return fit
+        }
+
+        // Trousers: the crotch on the body's, the legs down to where the garment's length (or
+        // the ankles, for full-length ones) puts the hems.
+        let crotchY = max(l.crotch.y, mapY(crotch.y))
+        fit.add(crotch, ImagePoint(x: l.crotch.x, y: crotchY))
+        let garmentLeg = max(1, (legs.left.outer.y + legs.right.outer.y) / 2 - crotch.y)
+        let ankleY = (l.ankles.left.y + l.ankles.right.y) / 2
+        var personLeg = garmentLeg * lengthScale
+        if personLeg > 0.8 * (ankleY - crotchY) { personLeg = ankleY - crotchY + 0.15 * head }
+        let legY: (Double) -> Double = { crotchY + ($0 - crotch.y) * personLeg / garmentLeg }
+        // Hips: the outline above the crotch.
+        for row in g.outline where row.y < crotch.y - 2 {
+            guard Int((row.y - g.outline[0].y) / max(1, g.outline[1].y - g.outline[0].y)) % 3 == 2 else { continue }
+            let y = mapY(row.y), half = (row.right - row.left) / 2
+            fit.add(ImagePoint(x: row.left, y: row.y), ImagePoint(x: sideX(0, garmentHalf: half, at: y, flare: 1.2), y: y))
+            fit.add(ImagePoint(x: row.right, y: row.y), ImagePoint(x: sideX(1, garmentHalf: half, at: y, flare: 1.2), y: y))
+        }
+        // Legs: outer and inner edges at a few heights, and the hems.
+        for side in 0..<2 {
+            let sign = side == 0 ? -1.0 : 1.0
+            let hem = legs[side]
+            let hemY = (hem.outer.y + hem.inner.y) / 2
+            for t in [0.35, 0.7, 1.0] {
+                let gy = crotch.y + (hemY - crotch.y) * t
+                let outerX = t == 1 ? hem.outer.x : outerEdge(g, side: side, at: gy)
+                let innerX = t == 1 ? hem.inner.x : crotch.x + (hem.inner.x - crotch.x) * t
+                let y = legY(gy)
+                let leg = body.leg(side, at: y)
+                let half = max(leg.half * 1.12, abs(outerX - innerX) / 2 * widthScale)
+                fit.add(ImagePoint(x: outerX, y: t == 1 ? hem.outer.y : gy), ImagePoint(x: leg.centre + sign * half, y: y))
+                fit.add(ImagePoint(x: innerX, y: t == 1 ? hem.inner.y : gy), ImagePoint(x: leg.centre - sign * half, y: y))
+            }
+        }
+        return fit
+    }
+
+    /// A garment's outer edge at a row, from its outline.
+    private static func outerEdge(_ g: GarmentLandmarks, side: Int, at y: Double) -> Double {
+        let rows = g.outline
+        let xs = rows.map(\.y), values = rows.map { side == 0 ? $0.left : $0.right }
+        return interpolate(xs, values, y)
+    }
+}
