@@ -169,6 +169,8 @@ public struct GenerationService: Sendable {
                 _ = try await produce(record, plan: plan, started: started)
             case .productImage(let job):
                 _ = try await produce(record, format: job.format, started: started) { try await renderProductImage(job, mode: record.mode) }
+            case .tryOn(let job):
+                _ = try await produce(record, format: .jpeg, started: started) { try await renderTryOn(job, mode: record.mode) }
             }
         } catch {
             // `produce` records its own failures; this catches those before it.

@@ -6,13 +6,19 @@ import ProdVisualStore
 enum JobPayload: Codable, Sendable {
     case generation(GenerationRequest)
     case productImage(ProductImageJob)
+    case tryOn(TryOnJob)
 
-    private enum CodingKeys: String, CodingKey { case productImage = "product_image" }
+    private enum CodingKeys: String, CodingKey {
+        case productImage = "product_image"
+        case tryOn = "try_on"
+    }
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         if let job = try container.decodeIfPresent(ProductImageJob.self, forKey: .productImage) {
             self = .productImage(job)
+        } else if let job = try container.decodeIfPresent(TryOnJob.self, forKey: .tryOn) {
+            self = .tryOn(job)
         } else {
             // /v1 jobs are the request itself, as queued before product jobs existed.
             self = .generation(try GenerationRequest(from: decoder))
@@ -26,6 +32,9 @@ enum JobPayload: Codable, Sendable {
         case .productImage(let job):
             var container = encoder.container(keyedBy: CodingKeys.self)
             try container.encode(job, forKey: .productImage)
+        case .tryOn(let job):
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(job, forKey: .tryOn)
         }
     }
 }

@@ -29,6 +29,8 @@ public struct ProductGenerationRequest: Sendable {
     public var language: String?
     public var webhookURL: String?
     public var webhookToken: String?
+    /// The person `vto` images dress; the account's default model photo when absent.
+    public var personImageURL: String?
 
     public init(entries: [Entry]) {
         self.entries = entries
@@ -228,8 +230,8 @@ public struct ProductService: Sendable {
             throw ServiceError.invalid("'language' must be \"org_text\" (keep text as given) or a language code such as \"en\" or \"pt-BR\"; got '\(language)'.")
         }
         for (index, entry) in request.entries.enumerated() {
-            if entry.kind == .vto {
-                throw ServiceError.invalid("imageType[\(index)]: 'vto' (virtual try-on) is not available on this server yet; ask for main, detail or facebook.")
+            for colour in entry.colors where RGBColor(nameOrHex: colour) == nil {
+                throw ServiceError.invalid("imageType[\(index)]: unknown colour '\(colour)'. Use a hex colour (#1f3a93) or one of: \(RGBColor.colourNames.joined(separator: ", ")).")
             }
             guard (1...Self.maxImagesPerKind).contains(entry.count) else {
                 throw ServiceError.invalid("imageType[\(index)]: '\(entry.kind.rawValue)' must be a count from 1 to \(Self.maxImagesPerKind); got \(entry.count).")
@@ -243,13 +245,33 @@ public struct ProductService: Sendable {
             throw ServiceError.invalid("A task makes at most \(GenerationService.maxBatchItems) images; \(total) were asked for.")
         }
         try await generations.checkWebhook(request.webhookURL, field: "webhook.url")
+        // Try-on needs a person and a garment: both are checked now, so a problem is a 4xx.
+        var tryOnPerson: String?
+        var garmentCategory: GarmentCategory?
+        if request.entries.contains(where: { $0.kind == .vto }) {
+            let tryOn = TryOnService(store: store, generations: generations, clock: clock)
+            tryOnPerson = try await tryOn.person(for: request.personImageURL, accountID: key.accountID, storeIn: product.id).file
+            let photo = try generations.productFiles.read(sources[0])
+            let engine = generations.engine
+            do {
+                garmentCategory = try await generations.pool.run { try engine.analyzeGarment(source: photo).category }
+            } catch {
+                throw TryOnService.photoError(error, field: "product \(product.id)", missing: "its photo shows no garment to try on")
+            }
+        }
 
         let now = clock()
         let batch = BatchRecord(
             id: Identifiers.batch(), accountID: key.accountID, keyID: key.keyID, totalItems: total, webhookURL: request.webhookURL,
-            createdAt: now, productID: product.id, webhookToken: request.webhookToken)
+            createdAt: now, productID: product.id, webhookToken: request.webhookToken, kind: .product)
         var jobs: [QueuedGeneration] = []
         for entry in request.entries {
+            if entry.kind == .vto, let person = tryOnPerson, let category = garmentCategory {
+                jobs += try tryOnJobs(
+                    entry, person: person, garment: sources[0], category: category, product: product, batch: batch.id,
+                    offset: jobs.count, key: key, at: now, request: request, region: region)
+                continue
+            }
             let ratio = entry.aspectRatio ?? "1:1"
             // Social images are judged by the feed's rules; the rest by the task's platform.
             let judgedOn = entry.kind == .facebook ? "facebook" : platformID
@@ -284,6 +306,31 @@ public struct ProductService: Sendable {
         }
         let balance = try await generations.enqueue(jobs, batch: batch)
         return ProductTask(productID: product.id, taskID: batch.id, images: jobs.count, creditsRemaining: balance)
+    }
+
+    /// One try-on image per listed colour: the product's garment, recoloured, on the person.
+    private func tryOnJobs(
+        _ entry: ProductGenerationRequest.Entry, person: String, garment: String, category: GarmentCategory, product: ProductRecord,
+        batch: String, offset: Int, key: AuthenticatedKey, at now: Date, request: ProductGenerationRequest, region: String
+    ) throws -> [QueuedGeneration] {
+        let ratio = entry.aspectRatio ?? "1:1"
+        let (width, height) = Self.size(ratio: ratio, longSide: TryOnService.longSide)
+        return try entry.colors.enumerated().map { index, colour in
+            let hex = RGBColor(nameOrHex: colour)?.hex
+            let job = TryOnJob(
+                personFile: person, garments: [.init(file: garment, category: category, info: nil, recolor: hex)], aspectRatio: ratio,
+                width: width, height: height, watermark: true, personHeight: nil, personWeight: nil)
+            let parameters: [String: Any] = [
+                "platform": request.platform ?? "general", "region": region, "imageType": "vto", "aspectRatio": ratio, "color": colour,
+            ]
+            let record = GenerationRecord(
+                id: Identifiers.generation(), accountID: key.accountID, keyID: key.keyID, mode: key.mode, status: .pending,
+                style: "vto", platform: "generic", format: ImageFormat.jpeg.rawValue, width: width, height: height,
+                parameters: try Self.json(parameters), creditsUsed: key.mode == .live ? 1 : 0, createdAt: now,
+                expiresAt: now.addingTimeInterval(generations.outputLifetime), batchID: batch, batchIndex: offset + index,
+                productID: product.id)
+            return QueuedGeneration(record: record, request: try JSONEncoder().encode(JobPayload.tryOn(job)))
+        }
     }
 
     /// The caller's product with its images; anyone else's is a 404.

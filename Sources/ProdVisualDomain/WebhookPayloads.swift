@@ -20,6 +20,8 @@ extension GenerationService {
         switch delivery.event {
         case .productGenerated:
             return try await productPayload(for: delivery)
+        case .vtoCompleted:
+            return try await tryOnPayload(for: delivery)
         case .generationCompleted, .generationFailed:
             guard let record = try await store.generation(id: delivery.subjectID) else {
                 throw ServiceError.notFound("generation \(delivery.subjectID) no longer exists")
@@ -64,6 +66,25 @@ extension GenerationService {
         var body: [String: Any] = [
             "productId": productID, "taskId": batch.id, "status": batch.status.rawValue, "generatedImages": images,
             "failedImages": failed, "event": delivery.event.rawValue, "timestamp": wireTimestampMillis(delivery.createdAt),
+        ]
+        if let token = batch.webhookToken { body["token"] = token }
+        let json = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])
+        return String(decoding: json, as: UTF8.self)
+    }
+
+    /// EcomViz's try-on notification: `{vtoId, status, generatedImages, createdAt, updatedAt}`,
+    /// with the task's token.
+    private func tryOnPayload(for delivery: WebhookDelivery) async throws -> String {
+        guard let batch = try await store.batch(id: delivery.subjectID) else {
+            throw ServiceError.notFound("try-on task \(delivery.subjectID) no longer exists")
+        }
+        let task = try await TryOnService(store: store, generations: self, clock: clock).task(id: batch.id, accountID: batch.accountID)
+        var body: [String: Any] = [
+            "vtoId": batch.id, "status": task.status,
+            "generatedImages": task.images.map { ["filePath": $0.url ?? NSNull(), "_id": $0.record.id] as [String: Any] },
+            "failedImages": task.failures.map { ["_id": $0.id, "error": ["code": $0.errorCode ?? "server_error", "message": $0.errorMessage ?? ""]] as [String: Any] },
+            "createdAt": wireTimestampMillis(batch.createdAt), "updatedAt": wireTimestampMillis(task.updatedAt),
+            "event": delivery.event.rawValue,
         ]
         if let token = batch.webhookToken { body["token"] = token }
         let json = try JSONSerialization.data(withJSONObject: body, options: [.sortedKeys, .withoutEscapingSlashes])

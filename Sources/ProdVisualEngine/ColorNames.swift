@@ -119,3 +119,20 @@ enum ColorNames {
         table.min { colour.deltaE2000($0.lab) < colour.deltaE2000($1.lab) }!.name
     }
 }
+
+extension RGBColor {
+    /// The reference colour of a name the analysis uses ("navy", "light grey"), or a hex colour.
+    public init?(nameOrHex text: String) {
+        let name = text.trimmingCharacters(in: .whitespaces).lowercased()
+        if let reference = ColorNames.references.first(where: { $0.name == name }), let colour = RGBColor(hex: reference.hex) {
+            self = colour
+        } else if let colour = RGBColor(hex: name) {
+            self = colour
+        } else {
+            return nil
+        }
+    }
+
+    /// Every colour name the analysis uses.
+    public static var colourNames: [String] { ColorNames.references.map(\.name) }
+}

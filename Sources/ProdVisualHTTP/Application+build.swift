@@ -14,6 +14,7 @@ public struct AppServices: Sendable {
     public let accounts: AccountService
     public let generations: GenerationService
     public let products: ProductService
+    public let tryOn: TryOnService
     public let idempotency: IdempotencyService
     public let jobs: JobRunner
     public let webhooks: WebhookDispatcher
@@ -47,6 +48,7 @@ public struct AppServices: Sendable {
         webhookSettings.retry.first = configuration.webhookRetryBase
         return AppServices(
             accounts: accounts, generations: generations, products: ProductService(store: store, generations: generations, clock: clock),
+            tryOn: TryOnService(store: store, generations: generations, clock: clock),
             idempotency: IdempotencyService(store: store, clock: clock),
             jobs: JobRunner(
                 generations: generations,
@@ -105,10 +107,13 @@ func buildRouter(services: AppServices, logger: Logger, clock: @escaping @Sendab
     routes.add(.get, "/v1/generations/:id", on: authenticated, use: generations.show)
 
     // The EcomViz-compatible surface, on the same keys, credits, engine, queue and webhooks.
-    let ecomViz = EcomVizController(products: services.products)
+    let ecomViz = EcomVizController(products: services.products, tryOn: services.tryOn)
     routes.add(.post, "/api/products/url", on: authenticated, use: ecomViz.createProduct)
     routes.add(.get, "/api/products/:productId", on: authenticated, use: ecomViz.product)
     routes.add(.post, "/api/products/:productId/generate", on: authenticated, use: ecomViz.generate)
+    routes.add(.post, "/api/vto/generate-url", on: authenticated, use: ecomViz.generateTryOn)
+    routes.add(.get, "/api/vto/:vtoId", on: authenticated, use: ecomViz.tryOnTask)
+    routes.add(.put, "/api/vto/default-person", on: authenticated, use: ecomViz.setDefaultPerson)
     return (router, routes)
 }
 

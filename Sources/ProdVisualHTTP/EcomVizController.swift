@@ -7,6 +7,69 @@ import ProdVisualDomain
 /// envelope with /v1's statuses and codes.
 struct EcomVizController {
     let products: ProductService
+    let tryOn: TryOnService
+
+    func generateTryOn(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let body = try await Self.jsonObject(request, context: context)
+        var tryOnRequest = TryOnRequest(personImageURL: try Self.string(body, "personImageUrl"), clothing: try Self.clothing(body))
+        tryOnRequest.height = try Self.number(body, "height")
+        tryOnRequest.weight = try Self.number(body, "weight")
+        tryOnRequest.aspectRatio = try Self.string(body, "aspectRatio")
+        if body["watermark"] != nil { tryOnRequest.watermark = try Self.flag(body, "watermark") }
+        (tryOnRequest.webhookURL, tryOnRequest.webhookToken) = try Self.webhook(body)
+        let task = try await tryOn.submit(tryOnRequest, by: context.requireKey())
+        return try Self.success([
+            "message": "VTO try-on image generation task has been submitted", "vtoId": task.batch.id,
+            "personImage": task.personImage, "clothingImages": task.clothingImages, "images": task.batch.totalItems,
+        ])
+    }
+
+    func tryOnTask(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let task = try await tryOn.task(id: try context.parameters.require("vtoId"), for: context.requireKey())
+        return try Self.success(["data": [
+            "_id": task.batch.id, "status": task.status, "personImage": ["filePath": task.personImage],
+            "clothingImages": task.clothingImages.map { ["filePath": $0] },
+            "generatedImages": task.images.map { ["filePath": $0.url ?? NSNull(), "_id": $0.record.id] as [String: Any] },
+            "failedImages": task.failures.map { ["_id": $0.id, "error": ["code": $0.errorCode ?? "server_error", "message": $0.errorMessage ?? ""]] as [String: Any] },
+            "createdAt": wireTimestampMillis(task.batch.createdAt), "updatedAt": wireTimestampMillis(task.updatedAt),
+        ] as [String: Any]])
+    }
+
+    func setDefaultPerson(_ request: Request, context: APIRequestContext) async throws -> Response {
+        let body = try await Self.jsonObject(request, context: context)
+        guard let url = try Self.string(body, "personImageUrl") else {
+            throw ServiceError.invalid("Missing required parameter 'personImageUrl'.")
+        }
+        let stored = try await tryOn.setDefaultPerson(url: url, by: context.requireKey())
+        return try Self.success(["message": "Default person image set", "personImage": stored])
+    }
+
+    /// `clothingImageUrls`: objects `{url, info?, category?}`, or plain URL strings.
+    static func clothing(_ body: [String: Any]) throws -> [TryOnRequest.Clothing] {
+        guard let raw = body["clothingImageUrls"], !(raw is NSNull) else { return [] }
+        guard let list = raw as? [Any] else { throw ServiceError.invalid("Parameter 'clothingImageUrls' must be an array.") }
+        return try list.enumerated().map { index, item in
+            if let url = item as? String { return TryOnRequest.Clothing(url: url) }
+            guard let object = item as? [String: Any], let url = object["url"] as? String else {
+                throw ServiceError.invalid("clothingImageUrls[\(index)] must be an object with a 'url' (and optional 'info').")
+            }
+            return TryOnRequest.Clothing(url: url, info: try string(object, "info"), category: try string(object, "category"))
+        }
+    }
+
+    static func number(_ body: [String: Any], _ key: String) throws -> Double? {
+        guard let value = body[key], !(value is NSNull) else { return nil }
+        guard let number = value as? NSNumber, !isBoolean(number) else { throw ServiceError.invalid("Parameter '\(key)' must be a number.") }
+        return number.doubleValue
+    }
+
+    static func webhook(_ body: [String: Any]) throws -> (url: String?, token: String?) {
+        guard let webhook = body["webhook"], !(webhook is NSNull) else { return (nil, nil) }
+        guard let object = webhook as? [String: Any], let url = object["url"] as? String else {
+            throw ServiceError.invalid("Parameter 'webhook' must be an object with a 'url' (and an optional 'token').")
+        }
+        return (url, try string(object, "token"))
+    }
 
     func createProduct(_ request: Request, context: APIRequestContext) async throws -> Response {
         let body = try await Self.jsonObject(request, context: context)
@@ -100,16 +163,8 @@ struct EcomVizController {
         request.language = try string(body, "language")
         request.removeBrandLogo = try flag(body, "removeBrandLogo")
         request.changePortrait = try flag(body, "changePortrait")
-        if let webhook = body["webhook"], !(webhook is NSNull) {
-            guard let object = webhook as? [String: Any], let url = object["url"] as? String else {
-                throw ServiceError.invalid("Parameter 'webhook' must be an object with a 'url' (and an optional 'token').")
-            }
-            request.webhookURL = url
-            if let token = object["token"], !(token is NSNull) {
-                guard let text = token as? String else { throw ServiceError.invalid("'webhook.token' must be a string.") }
-                request.webhookToken = text
-            }
-        }
+        request.personImageURL = try string(body, "personImageUrl")
+        (request.webhookURL, request.webhookToken) = try webhook(body)
         return request
     }
 

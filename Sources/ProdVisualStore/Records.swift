@@ -176,6 +176,11 @@ public struct QueuedGeneration: Sendable, Equatable {
     }
 }
 
+/// What a batch is: a /v1 batch, a product's generation task, or a virtual try-on task.
+public enum BatchKind: String, Sendable, CaseIterable {
+    case batch, product, vto
+}
+
 public enum BatchStatus: String, Sendable, CaseIterable {
     case processing
     /// Every item finished and at least one completed.
@@ -200,10 +205,14 @@ public struct BatchRecord: Sendable, Equatable {
     public let productID: String?
     /// Sent back in the task's webhook so the receiver can check it (EcomViz).
     public let webhookToken: String?
+    public let kind: BatchKind
+    /// What the task was asked to do, as JSON the domain owns (try-on: the photos' URLs).
+    public let details: String?
 
     public init(
         id: String, accountID: String, keyID: String, status: BatchStatus = .processing, totalItems: Int,
-        webhookURL: String?, createdAt: Date, completedAt: Date? = nil, productID: String? = nil, webhookToken: String? = nil
+        webhookURL: String?, createdAt: Date, completedAt: Date? = nil, productID: String? = nil, webhookToken: String? = nil,
+        kind: BatchKind = .batch, details: String? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -215,6 +224,8 @@ public struct BatchRecord: Sendable, Equatable {
         self.completedAt = completedAt
         self.productID = productID
         self.webhookToken = webhookToken
+        self.kind = kind
+        self.details = details
     }
 }
 
@@ -257,6 +268,8 @@ public enum WebhookEvent: String, Sendable, CaseIterable {
     case batchCompleted = "batch.completed"
     /// A product's generation task finished (EcomViz).
     case productGenerated = "product.generated"
+    /// A virtual try-on task finished (EcomViz).
+    case vtoCompleted = "vto.completed"
 }
 
 public enum DeliveryStatus: String, Sendable, CaseIterable {

@@ -164,6 +164,17 @@ public actor SQLiteStore: Store {
         ALTER TABLE batches ADD COLUMN product_id TEXT REFERENCES products(id);
         ALTER TABLE batches ADD COLUMN webhook_token TEXT;
         """,
+        // Virtual try-on tasks are batches too; each account may keep a default model photo.
+        """
+        ALTER TABLE batches ADD COLUMN kind TEXT NOT NULL DEFAULT 'batch' CHECK (kind IN ('batch', 'product', 'vto'));
+        UPDATE batches SET kind = 'product' WHERE product_id IS NOT NULL;
+        ALTER TABLE batches ADD COLUMN details TEXT;
+        CREATE TABLE account_settings (
+            account_id TEXT PRIMARY KEY REFERENCES accounts(id),
+            default_person TEXT,
+            updated_at INTEGER NOT NULL
+        );
+        """,
     ]
 
     private static func migrate(_ connection: SQLiteConnection) throws {
@@ -361,9 +372,12 @@ public actor SQLiteStore: Store {
             "UPDATE batches SET status = ?, completed_at = ? WHERE id = ? AND completed_at IS NULL",
             [.text(status.rawValue), SQLValue(date), .text(batchID)])
         guard connection.changes > 0, let batch = try batch(id: batchID), let url = batch.webhookURL else { return }
-        try queueDelivery(
-            accountID: batch.accountID, keyID: batch.keyID, url: url, event: batch.productID == nil ? .batchCompleted : .productGenerated,
-            subjectID: batchID, at: date)
+        let event: WebhookEvent = switch batch.kind {
+        case .batch: .batchCompleted
+        case .product: .productGenerated
+        case .vto: .vtoCompleted
+        }
+        try queueDelivery(accountID: batch.accountID, keyID: batch.keyID, url: url, event: event, subjectID: batchID, at: date)
     }
 
     private func queueDelivery(accountID: String, keyID: String, url: String, event: WebhookEvent, subjectID: String, at date: Date) throws {
@@ -403,12 +417,12 @@ public actor SQLiteStore: Store {
                 try connection.query(
                     """
                     INSERT INTO batches (id, account_id, key_id, status, total_items, webhook_url, created_at, completed_at,
-                        product_id, webhook_token)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        product_id, webhook_token, kind, details)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                     """,
                     [.text(batch.id), .text(batch.accountID), .text(batch.keyID), .text(batch.status.rawValue),
                      SQLValue(batch.totalItems), SQLValue(batch.webhookURL), SQLValue(batch.createdAt), SQLValue(batch.completedAt),
-                     SQLValue(batch.productID), SQLValue(batch.webhookToken)])
+                     SQLValue(batch.productID), SQLValue(batch.webhookToken), .text(batch.kind.rawValue), SQLValue(batch.details)])
             }
             for job in jobs {
                 try insert(job.record)
@@ -451,6 +465,19 @@ public actor SQLiteStore: Store {
         try connection.query(
             "SELECT * FROM generations WHERE product_id = ? ORDER BY created_at, batch_index, id", [.text(productID)]
         ).map(Self.generation)
+    }
+
+    public func defaultPerson(accountID: String) throws -> String? {
+        try connection.query("SELECT default_person FROM account_settings WHERE account_id = ?", [.text(accountID)])
+            .first?["default_person"]?.string
+    }
+
+    public func setDefaultPerson(accountID: String, person: String, at date: Date) throws {
+        try connection.query(
+            """
+            INSERT INTO account_settings (account_id, default_person, updated_at) VALUES (?, ?, ?)
+            ON CONFLICT (account_id) DO UPDATE SET default_person = excluded.default_person, updated_at = excluded.updated_at
+            """, [.text(accountID), .text(person), SQLValue(date)])
     }
 
     public func batch(id: String) throws -> BatchRecord? {
@@ -687,6 +714,7 @@ public actor SQLiteStore: Store {
             id: row["id"]?.string ?? "", accountID: row["account_id"]?.string ?? "", keyID: row["key_id"]?.string ?? "",
             status: BatchStatus(rawValue: row["status"]?.string ?? "") ?? .processing, totalItems: row["total_items"]?.int ?? 0,
             webhookURL: row["webhook_url"]?.string, createdAt: row["created_at"]?.date ?? .distantPast,
-            completedAt: row["completed_at"]?.date, productID: row["product_id"]?.string, webhookToken: row["webhook_token"]?.string)
+            completedAt: row["completed_at"]?.date, productID: row["product_id"]?.string, webhookToken: row["webhook_token"]?.string,
+            kind: BatchKind(rawValue: row["kind"]?.string ?? "") ?? .batch, details: row["details"]?.string)
     }
 }

@@ -62,6 +62,10 @@ public protocol Store: Sendable {
     /// A product's generated images (and those still queued or failed), oldest first.
     func generations(productID: String) async throws -> [GenerationRecord]
 
+    /// The account's default model photo for try-on (JSON the domain owns); nil when unset.
+    func defaultPerson(accountID: String) async throws -> String?
+    func setDefaultPerson(accountID: String, person: String, at date: Date) async throws
+
     // MARK: Job queue
 
     /// Claims the oldest job that is pending, or processing under an expired lease (its worker

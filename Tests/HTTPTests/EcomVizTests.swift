@@ -275,3 +275,75 @@ final class HookInbox: Sendable {
         }
     }
 }
+
+/// Virtual try-on through /api/vto, with photos from ../shared/bench/vto served on loopback.
+@Suite(.serialized) struct TryOnAPITests {
+    let shared = EcomVizTests()
+
+    func vtoFolder() -> String { Bench.root.appendingPathComponent("vto").path }
+
+    func waitForTask(_ client: some TestClientProtocol, _ id: String, _ harness: Harness) async throws -> [String: Any] {
+        let deadline = ContinuousClock.now.advanced(by: .seconds(180))
+        while true {
+            let (_, json) = try await shared.get(client, "/api/vto/\(id)", harness)
+            let data = json["data"] as? [String: Any] ?? [:]
+            let status = data["status"] as? String
+            if status == "completed" || status == "failed" || ContinuousClock.now > deadline { return data }
+            try await Task.sleep(for: .milliseconds(250))
+        }
+    }
+
+    @Test func aGarmentIsTriedOnAPersonAndBadRequestsAreNamed() async throws {
+        let harness = try await Harness.make(credits: 10)
+        let persons = try FileManager.default.contentsOfDirectory(atPath: vtoFolder() + "/persons").filter { $0.hasSuffix(".jpg") }.sorted()
+        let garments = try FileManager.default.contentsOfDirectory(atPath: vtoFolder() + "/garments").filter { $0.hasSuffix(".jpg") }.sorted()
+        let person = try #require(persons.first), garment = try #require(garments.first)
+        try await shared.withLoopback(folder: Bench.root.path) { base, inbox in
+            try await shared.live(harness) { client in
+                let (status, accepted) = try await shared.post(client, "/api/vto/generate-url", harness, [
+                    "personImageUrl": "\(base)/vto/persons/\(person)",
+                    "clothingImageUrls": [["url": "\(base)/vto/garments/\(garment)", "info": "price US9.9"]],
+                    "height": 170, "weight": 60, "webhook": ["url": "\(base)/hook", "token": "vto-token"],
+                ])
+                #expect(status == 200, "\(accepted)")
+                #expect(accepted["message"] as? String == "VTO try-on image generation task has been submitted")
+                let id = try #require(accepted["vtoId"] as? String)
+                #expect(accepted["personImage"] as? String == "\(base)/vto/persons/\(person)")
+                #expect(accepted["clothingImages"] as? [String] == ["\(base)/vto/garments/\(garment)"])
+
+                let task = try await waitForTask(client, id, harness)
+                #expect(task["status"] as? String == "completed", "\(task)")
+                let images = try #require(task["generatedImages"] as? [[String: Any]])
+                #expect(images.count == 1)
+                let url = try #require(images.first?["filePath"] as? String)
+                let bytes = try await client.execute(uri: try outputPath(url), method: .get) { Array($0.body.readableBytesView) }
+                let image = try EcomVizTests.engine.decodePixels(bytes)
+                #expect(abs(Double(image.width) / Double(image.height) - 2.0 / 3.0) < 0.01, "default 2:3: \(image.width)x\(image.height)")
+                let deadline = ContinuousClock.now.advanced(by: .seconds(30))
+                while inbox.received.isEmpty, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(100)) }
+                let hook = try #require(inbox.received.first)
+                #expect(hook["vtoId"] as? String == id && hook["token"] as? String == "vto-token" && hook["status"] as? String == "completed")
+                #expect(try await harness.services.accounts.credits(accountID: harness.accountID).balance == 9)
+
+                func refusal(_ body: [String: Any], status: Int = 400) async throws -> String {
+                    let (code, json) = try await shared.post(client, "/api/vto/generate-url", harness, body)
+                    #expect(code == status, "\(json)")
+                    let error = json["error"] as? [String: Any] ?? [:]
+                    return "\(error["code"] ?? "") \(error["message"] ?? "")"
+                }
+                let valid: [String: Any] = ["personImageUrl": "\(base)/vto/persons/\(person)", "clothingImageUrls": [["url": "\(base)/vto/garments/\(garment)"]]]
+                let tall = try await refusal(valid.merging(["height": 300]) { $1 })
+                #expect(tall.contains("height") && tall.contains("250"), "\(tall)")
+                let heavy = try await refusal(valid.merging(["weight": 5]) { $1 })
+                #expect(heavy.contains("weight"), "\(heavy)")
+                let ratio = try await refusal(valid.merging(["aspectRatio": "4:5"]) { $1 })
+                #expect(ratio.contains("4:5") && ratio.contains("9:21"), "\(ratio)")
+                let noPerson = try await refusal(valid.merging(["personImageUrl": "\(base)/packshots/B074M5HPBD/dcace9b5.jpg"]) { $1 }, status: 422)
+                #expect(noPerson.hasPrefix("invalid_image") && noPerson.contains("personImageUrl"), "\(noPerson)")
+                let unreadable = try await refusal(valid.merging(["clothingImageUrls": [["url": "\(base)/vto/garments/nope.jpg"]]]) { $1 })
+                #expect(unreadable.contains("clothingImageUrls[0]"), "\(unreadable)")
+                #expect(try await harness.services.accounts.credits(accountID: harness.accountID).balance == 9, "refusals cost nothing")
+            }
+        }
+    }
+}
