@@ -346,4 +346,57 @@ final class HookInbox: Sendable {
             }
         }
     }
+
+    @Test func aProductsGarmentIsTriedOnTheDefaultPersonInEachColour() async throws {
+        let harness = try await Harness.make(credits: 10)
+        let person = try #require(try FileManager.default.contentsOfDirectory(atPath: vtoFolder() + "/persons").filter { $0.hasSuffix(".jpg") }.sorted().first)
+        let garment = try #require(try FileManager.default.contentsOfDirectory(atPath: vtoFolder() + "/garments").filter { $0.hasSuffix(".jpg") }.sorted().first)
+        try await shared.withLoopback(folder: Bench.root.path) { base, _ in
+            try await shared.live(harness) { client in
+                let (_, created) = try await shared.post(client, "/api/products/url", harness, ["imageUrls": ["\(base)/vto/garments/\(garment)"]])
+                let id = try #require((created["data"] as? [String: Any])?["_id"] as? String)
+                // No person yet: a clear 400.
+                let (missing, refused) = try await shared.post(client, "/api/products/\(id)/generate", harness, ["imageType": [["vto": ["red"]]]])
+                #expect(missing == 400, "\(refused)")
+                let (set, answer) = try await client.execute(
+                    uri: "/api/vto/default-person", method: .put, headers: bearer(harness.liveKey),
+                    body: jsonBody(["personImageUrl": "\(base)/vto/persons/\(person)"])
+                ) { (Int($0.status.code), try $0.jsonObject()) }
+                #expect(set == 200 && answer["success"] as? Bool == true, "\(answer)")
+                let (badColour, colourError) = try await shared.post(client, "/api/products/\(id)/generate", harness, ["imageType": [["vto": ["plaid"]]]])
+                #expect(badColour == 400 && "\(colourError)".contains("plaid"))
+
+                let (status, task) = try await shared.post(client, "/api/products/\(id)/generate", harness, [
+                    "imageType": [["vto": ["red", "navy"], "aspectRatio": "3:4"]],
+                ])
+                #expect(status == 200 && task["images"] as? Int == 2, "\(task)")
+                let deadline = ContinuousClock.now.advanced(by: .seconds(180))
+                var images: [[String: Any]] = []
+                while images.count < 2, ContinuousClock.now < deadline {
+                    try await Task.sleep(for: .milliseconds(300))
+                    let (_, shown) = try await shared.get(client, "/api/products/\(id)", harness)
+                    images = (shown["data"] as? [String: Any])?["generatedImages"] as? [[String: Any]] ?? []
+                }
+                #expect(images.count == 2)
+                let colours = images.compactMap { ($0["generationParams"] as? [String: Any])?["color"] as? String }.sorted()
+                #expect(colours == ["navy", "red"])
+                var redPixels: [String: Int] = [:]
+                for image in images {
+                    let url = try #require(image["filePath"] as? String)
+                    let pixels = try EcomVizTests.engine.decodePixels(try await client.execute(uri: try outputPath(url), method: .get) { Array($0.body.readableBytesView) })
+                    #expect(abs(Double(pixels.width) / Double(pixels.height) - 0.75) < 0.01)
+                    // Share of strongly red pixels: the red garment has many, the navy one few.
+                    var red = 0
+                    for y in stride(from: 0, to: pixels.height, by: 2) { for x in stride(from: 0, to: pixels.width, by: 2) {
+                        let p = pixels.rgb(x: x, y: y)
+                        if Int(p[0]) > 120 && Int(p[0]) > Int(p[1]) + 60 && Int(p[0]) > Int(p[2]) + 60 { red += 1 }
+                    } }
+                    redPixels[(image["generationParams"] as? [String: Any])?["color"] as? String ?? ""] = red
+                }
+                let redImage = try #require(redPixels["red"]), navyImage = try #require(redPixels["navy"])
+                #expect(redImage > navyImage * 3 + 500, "red pixels: red garment \(redImage), navy garment \(navyImage)")
+                #expect(try await harness.services.accounts.credits(accountID: harness.accountID).balance == 8)
+            }
+        }
+    }
 }
