@@ -178,7 +178,7 @@ final class HookInbox: Sendable {
                 let unknown = try await refusal(["imageType": [["banner": 1]]])
                 #expect(unknown.contains("banner") && unknown.contains("main, detail, facebook"), "\(unknown)")
                 let vto = try await refusal(["imageType": [["vto": ["red"]]]])
-                #expect(vto.contains("try-on"), "\(vto)")
+                #expect(vto.contains("person") && vto.contains("default-person"), "\(vto)")
                 let tooMany = try await refusal(["imageType": [["main": 11]]])
                 #expect(tooMany.contains("1 to 10"), "\(tooMany)")
                 let missing = try await refusal(["imageType": [["main": 1]]], path: "/api/products/ffffffffffffffffffffffff/generate", status: 404)
