@@ -159,7 +159,7 @@ extern "C" int pv_cv_vto_warp(const uint8_t *source, int width, int height, cons
 extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint8_t *silhouetteData, const uint8_t *torsoData,
                                    const uint8_t *garmentData, int width, int height,
                                    int fx, int fy, int fw, int fh, const pv_vto_arm *arms, double armsFromY,
-                                   uint8_t *frontOut) {
+                                   pv_vto_point neckline, double neckHalfWidth, uint8_t *frontOut) {
     if (!rgb || !silhouetteData || !torsoData || !garmentData || !arms || !frontOut || width < 8 || height < 8 || fw < 2 || fh < 2) {
         return PV_CV_INVALID_ARGUMENT;
     }
@@ -186,6 +186,17 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
             return median(d);
         };
         const cv::Mat small = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3));
+
+        // The neck in front of the garment's inside back, above where its neckline lands.
+        cv::Mat neckFront(height, width, CV_8U, cv::Scalar(0));
+        if (neckline.y > 0 && neckHalfWidth > 0) {
+            const cv::Rect neck = cv::Rect(int(neckline.x - 1.2 * neckHalfWidth), 0, std::max(1, int(2.4 * neckHalfWidth)),
+                                           std::max(0, int(neckline.y))) & cv::Rect(0, 0, width, height);
+            if (!neck.empty()) {
+                skin(neck).copyTo(neckFront(neck));
+                neckFront &= region;
+            }
+        }
 
         // Below the armpits only: above them skin is a shoulder the garment covers.
         const int armsFrom = std::clamp(int(std::lround(armsFromY)), 0, height);
@@ -324,7 +335,7 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
             }
         }
 
-        cv::Mat combined = skinFront | hairFront | armFront;
+        cv::Mat combined = skinFront | hairFront | armFront | neckFront;
         cv::morphologyEx(combined, combined, cv::MORPH_CLOSE, small);
         cv::GaussianBlur(combined, combined, cv::Size(), 0.8);
         combined.copyTo(front);

@@ -291,8 +291,10 @@ extern "C" int pv_cv_vto_garment(const uint8_t *rgb, size_t stride, const uint8_
                 if (across < lo) { lo = across; loP = p; }
                 if (across > hi) { hi = across; hiP = p; }
             }
-            const double dLo = std::hypot(loP.x - armpit.x, loP.y - armpit.y), dHi = std::hypot(hiP.x - armpit.x, hiP.y - armpit.y);
-            const cv::Point outer = dLo > dHi ? loP : hiP, inner = dLo > dHi ? hiP : loP;
+            // Outer: the corner on the side of the sleeve away from the body's centre line (and
+            // upwards, for a sleeve held out level).
+            const double outwardness = sign * px - py;
+            const cv::Point outer = outwardness > 0 ? hiP : loP, inner = outwardness > 0 ? loP : hiP;
             out->sleeve_outer[side] = point(outer.x, outer.y);
             out->sleeve_inner[side] = point(inner.x, inner.y);
             if (far > 0.5 * Ht || end.y > B.y + 0.55 * Ht) ++longSides;

@@ -107,7 +107,9 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
             const double w = widthAt(y);
             if (w > 0 && w < neckWidth) { neckWidth = w; neckY = y; }
         }
-        if (neckWidth > 1e8) neckWidth = 0.5 * fw;
+        // Hair beside the neck widens the silhouette there: a neck is about half a face wide.
+        if (neckWidth > 1e8) neckWidth = 0.55 * fw;
+        neckWidth = std::clamp(neckWidth, 0.4 * fw, 0.7 * fw);
 
         // Shoulders: where the width first reaches most of the widest row just below.
         // (Within a head height of the neck: arms held out or akimbo are wider lower down.)
@@ -121,7 +123,8 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
         for (int y = shoulderY; y < std::min(height, shoulderY + int(0.25 * H) + 1); ++y) shoulderWidth = std::max(shoulderWidth, widthAt(y));
         const double priorShoulders = 2.75 * fw * std::sqrt(factor);
         if (shoulderWidth < 1.8 * fw) shoulderWidth = priorShoulders;
-        shoulderWidth = std::min(shoulderWidth, 3.4 * fw * std::sqrt(factor));
+        // Upper arms held out or akimbo widen the shoulder rows: past 2.9 face widths it is arms.
+        shoulderWidth = std::min(shoulderWidth, 2.9 * fw * std::sqrt(factor));
         const double S = shoulderWidth / 2;
         out->neck_width = neckWidth;
         out->shoulder_line_y = shoulderY;
@@ -147,8 +150,24 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
             const double lower = std::max(out->shoulder[0].y, out->shoulder[1].y);
             out->shoulder[0].y = out->shoulder[1].y = lower - 0.05 * H;
         }
+        // Each joint on the silhouette: down its column, else inwards, to the first body pixel.
+        for (int side = 0; side < 2; ++side) {
+            pv_vto_point &p = out->shoulder[side];
+            const double sign = side == 0 ? -1 : 1;
+            bool placed = false;
+            for (int step = 0; step < int(0.5 * S) && !placed; ++step) {
+                const int x = std::clamp(int(std::lround(p.x - sign * step)), 0, width - 1);
+                for (int y = std::max(0, int(p.y)); y < std::min(height, int(p.y + 0.5 * H)); ++y) {
+                    if (body.at<uint8_t>(y, x)) {
+                        p = point(x, y);
+                        placed = true;
+                        break;
+                    }
+                }
+            }
+        }
         const double shoulderTop = 0.5 * (out->shoulder[0].y + out->shoulder[1].y);
-        out->neck = point(cx, shoulderTop - 0.05 * H);
+        out->neck = point(cx, std::max(chin + 0.1 * H, shoulderTop - 0.05 * H));
 
         // Levels from the proportions, refined below.
         const double armpitY = shoulderTop + 0.55 * H * k;
@@ -177,6 +196,19 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
         cv::cvtColor(image, lab8, cv::COLOR_RGB2Lab);
         const SkinModel skinModel(lab8, cv::Rect(fx, fy, fw, fh));
         const cv::Mat skin = skinModel.mask(lab8, body);
+        // A collar higher than the shoulders' line: where the neck's skin ends under the chin.
+        if (skinModel.valid && fy >= 0) {
+            const int x0 = std::max(0, int(cx - 0.15 * fw)), x1 = std::min(width, int(cx + 0.15 * fw) + 1);
+            bool seen = false;
+            for (int y = int(chin); y < std::min(height, int(out->neck.y)) && x1 > x0; ++y) {
+                const double share = cv::countNonZero(skin.row(y).colRange(x0, x1)) / double(x1 - x0);
+                if (share >= 0.6) seen = true;
+                else if (seen && share < 0.3 && y > chin + 0.15 * H) {
+                    out->neck.y = y;
+                    break;
+                }
+            }
+        }
         // A bare arm along the torso's side: skin from the silhouette's edge inwards, an arm's
         // width of it, then clothing. Returns the arm's inner edge, or -1.
         auto bareArmEdge = [&](int y, int edge, double sign, double e) {
@@ -237,6 +269,12 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
                     }
                     if (best > 14 && bestX >= 0) chosen = bestX;
                 }
+                // An edge in a gap (between a bent arm and the waist) moves in onto the body.
+                if (!std::isnan(chosen)) {
+                    int x = std::clamp(int(std::lround(chosen)), 0, width - 1);
+                    while (!body.at<uint8_t>(y, x) && sign * (x - axis) > 0) x -= int(sign);
+                    chosen = x;
+                }
                 (side == 0 ? profile.left : profile.right)[i] = chosen;
             }
             profile.measured[i] = measuredSides == 2;
@@ -265,7 +303,21 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
             if (std::isnan(profile.right[i])) profile.right[i] = axisAt[i] + e;
         }
         const int radius = std::max(2, int(0.08 * H));
-        const std::vector<double> left = smoothProfile(profile.left, radius), right = smoothProfile(profile.right, radius);
+        std::vector<double> left = smoothProfile(profile.left, radius), right = smoothProfile(profile.right, radius);
+        // Estimated edges too: in a gap between an arm and the waist, in onto the body.
+        for (int i = 0; i < rows; ++i) {
+            const int y = top + i;
+            if (y >= height) continue;
+            for (int side = 0; side < 2; ++side) {
+                double &edge = side == 0 ? left[i] : right[i];
+                const double sign = side == 0 ? -1 : 1;
+                int x = std::clamp(int(std::lround(edge)), 0, width - 1);
+                const int middle = std::clamp(int(std::lround(axisAt[i])), 0, width - 1);
+                while (!body.at<uint8_t>(y, x) && sign * (x - middle) > 0) x -= int(sign);
+                // (Only onto the body: a row with none of it between edge and axis stays.)
+                if (x != int(std::lround(edge)) && body.at<uint8_t>(y, x) && std::abs(x - middle) > 0.3 * S) edge = x;
+            }
+        }
         auto rowIndex = [&](double y) { return std::clamp(int(std::lround(y)) - top, 0, rows - 1); };
 
         // Waist: the narrowest measured row near the proportions' waist; hips: the widest below.
@@ -289,7 +341,7 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
         // Crotch: the first row below the hips where the axis is background between two legs.
         double crotchY = std::max(crotchPrior, hipY + 0.2 * H * k);
         out->legs_seen = 0;
-        for (int y = int(hipY - 0.1 * H); y < std::min(height - 1, int(crotchPrior + 0.8 * H * k)); ++y) {
+        for (int y = int(hipY + 0.05 * H); y < std::min(height - 1, int(crotchPrior + 0.8 * H * k)); ++y) {
             const int x = int(std::lround(axisAt[rowIndex(y)]));
             if (x < 2 || x >= width - 2) continue;
             const bool gap = !body.at<uint8_t>(y, x) && !body.at<uint8_t>(y, x - 1) && !body.at<uint8_t>(y, x + 1);

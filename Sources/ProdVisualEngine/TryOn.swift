@@ -150,6 +150,7 @@ extension ImageEngine {
                               sleeve: fit.sleeves[side] > 0 ? fit.sleeves[side] + 0.6 * (side == 0 ? l.armWidths.left : l.armWidths.right) : 0)
         }
         let armsFrom = min(l.armpits.left.y, l.armpits.right.y)
+        let neckline = fit.neckline.map { pv_vto_point(x: $0.x, y: $0.y) } ?? pv_vto_point(x: 0, y: -1)
         var status = photo.pixels.withUnsafeBufferPointer { pixels in
             person.silhouette.withUnsafeBufferPointer { silhouette in
                 torso.withUnsafeBufferPointer { torso in
@@ -158,7 +159,7 @@ extension ImageEngine {
                             arms.withUnsafeBufferPointer { arms in
                                 pv_cv_vto_occluders(pixels.baseAddress, width * 3, silhouette.baseAddress, torso.baseAddress, garment.baseAddress,
                                                     Int32(width), Int32(height), Int32(face.x), Int32(face.y), Int32(face.width), Int32(face.height),
-                                                    arms.baseAddress, armsFrom, out.baseAddress)
+                                                    arms.baseAddress, armsFrom, neckline, l.neckWidth / 2, out.baseAddress)
                             }
                         }
                     }
@@ -238,24 +239,24 @@ extension ImageEngine {
 
     // MARK: Framing and text
 
-    /// Where the photo goes on the output canvas (before scaling): cut at the sides when the
-    /// photo is wider than the ratio and the person fits, else extended with its backdrop.
+    /// Where the photo goes on the output canvas (before scaling): a photo wider than the ratio
+    /// is cut at the sides, centred on the person (a half-body shot runs off the bottom edge, so
+    /// extending it above and below would smear the clothes); a narrower one is extended at the
+    /// sides with its backdrop.
     static func framing(photoWidth w: Int, photoHeight h: Int, subject: PixelRect, ratio: Double) -> (width: Int, height: Int, x: Int, y: Int) {
         let photoRatio = Double(w) / Double(h)
         if abs(photoRatio - ratio) < 0.002 { return (w, h, 0, 0) }
         if photoRatio > ratio {
             let cropWidth = max(1, Int((Double(h) * ratio).rounded()))
-            let margin = Int(0.03 * Double(w))
-            if subject.width + 2 * margin <= cropWidth {
-                let centre = subject.x + subject.width / 2
-                let left = min(max(0, centre - cropWidth / 2), w - cropWidth)
-                return (cropWidth, h, -left, 0)
-            }
-            let padded = max(h, Int((Double(w) / ratio).rounded()))
-            return (w, padded, 0, (padded - h) / 2)
+            let centre = subject.x + subject.width / 2
+            let left = min(max(0, centre - cropWidth / 2), w - cropWidth)
+            return (cropWidth, h, -left, 0)
         }
         let padded = max(w, Int((Double(h) * ratio).rounded()))
-        return (padded, h, (padded - w) / 2, 0)
+        let centre = subject.x + subject.width / 2
+        // The person as near the middle of the wider frame as the photo allows.
+        let x = min(max(0, padded / 2 - centre), padded - w)
+        return (padded, h, x, 0)
     }
 
     func finish(_ composed: Raster, person: PersonModel, items: [Int], coverages: [(index: Int, coverage: [UInt8])],

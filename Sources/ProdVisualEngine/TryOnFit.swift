@@ -12,6 +12,9 @@ struct TryOnFit {
     var target: [ImagePoint] = []
     /// How far down each arm (image left, right) from the shoulder the garment's sleeve reaches.
     var sleeves: [Double] = [0, 0]
+    /// Where the neckline's centre lands (tops, dresses, outerwear): above it the neck's skin
+    /// stays in front of the garment's inside back.
+    var neckline: ImagePoint?
 
     /// How much longer than its width scale a garment's lengths lie on a body.
     static let lengthOverWidth = 1.0
@@ -30,6 +33,15 @@ struct Body {
     let l: PersonLandmarks
 
     var head: Double { l.headHeight }
+
+    /// The chest's width across the front, bounded by the face's size: arms merged with the
+    /// torso in the silhouette must not make a garment huge (1.3 to 2 face widths, scaled by
+    /// the build).
+    var chestWidth: Double {
+        let faceWidth = l.headHeight / 1.35
+        let measured = l.chest.right.x - l.chest.left.x
+        return min(max(measured, 1.3 * faceWidth * l.buildFactor), 2.0 * faceWidth * l.buildFactor)
+    }
 
     /// The body's axis at a row: the torso's middle, the crotch's below it.
     func axis(_ y: Double) -> Double {
@@ -109,11 +121,11 @@ extension TryOnFit {
         let l = body.l, head = body.head
         let centreX = (g.neck.left.x + g.neck.right.x) / 2
         let garmentChest = max(1, g.armpits.right.x - g.armpits.left.x)
-        let personChest = max(1, l.chest.right.x - l.chest.left.x)
+        let personChest = body.chestWidth
         let widthScale = personChest * 1.06 / garmentChest
         let lengthScale = widthScale * lengthOverWidth
         let garmentNeckY = (g.neck.left.y + g.neck.right.y) / 2
-        let personNeckY = l.neck.y - 0.08 * head
+        let personNeckY = l.neck.y
 
         // Down the body: linear from the neckline, through the waist for a dress.
         var mapY: (Double) -> Double = { personNeckY + ($0 - garmentNeckY) * lengthScale }
@@ -139,7 +151,7 @@ extension TryOnFit {
         for side in 0..<2 {
             let sign = side == 0 ? -1.0 : 1.0
             // Neckline corners beside the neck.
-            let neckOffset = max(0.55 * l.neckWidth, abs(g.neck[side].x - centreX) * widthScale)
+            let neckOffset = max(0.5 * l.neckWidth, abs(g.neck[side].x - centreX) * widthScale)
             fit.add(g.neck[side], ImagePoint(x: l.neck.x + sign * neckOffset, y: personNeckY))
             // Shoulders: seams on the joints; straps where they fall on the shoulder's slope.
             let shoulder = l.shoulders[side]
@@ -157,7 +169,9 @@ extension TryOnFit {
             fit.add(g.armpits[side], ImagePoint(x: armpitX, y: armpitY))
         }
         // Neckline centre.
-        fit.add(g.collar, ImagePoint(x: l.neck.x, y: personNeckY + (g.collar.y - garmentNeckY) * lengthScale))
+        let neckline = ImagePoint(x: l.neck.x, y: personNeckY + (g.collar.y - garmentNeckY) * lengthScale)
+        fit.add(g.collar, neckline)
+        fit.neckline = neckline
 
         // The body's sides, row by row, and the hem.
         let rows = g.outline

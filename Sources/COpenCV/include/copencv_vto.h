@@ -165,7 +165,9 @@ typedef struct {
  * (silhouette pixels along each arm's joints, outside the torso and below `arms_from_y`), bare
  * skin reaching over the torso from outside it (skin that matches the face's colours: a
  * forearm, a hand on a hip), and hair falling over the shoulders (hair-coloured pixels
- * connected to the hair above the face). `rgb` is the photo, `silhouette` the person's mask,
+ * connected to the hair above the face), and the neck's skin above `neckline` (where the
+ * garment's neckline centre lands; y < 0 for none) within `neck_half_width` of it, which hides
+ * the garment's inside back. `rgb` is the photo, `silhouette` the person's mask,
  * `torso` the torso's outline as a mask, all width*height; `garment` the warped garment (RGBA,
  * width*height*4): only where its alpha is at least half is anything kept in front. `arms`
  * holds the image-left and image-right arm. Writes 0..255 to `front`.
@@ -173,7 +175,8 @@ typedef struct {
 int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint8_t *silhouette, const uint8_t *torso,
                         const uint8_t *garment, int width, int height,
                         int face_x, int face_y, int face_width, int face_height,
-                        const pv_vto_arm *arms, double arms_from_y, uint8_t *front);
+                        const pv_vto_arm *arms, double arms_from_y, pv_vto_point neckline, double neck_half_width,
+                        uint8_t *front);
 
 /*
  * Lays the warped garment (RGBA, width*height*4, straight alpha) onto the RGB canvas in place:
