@@ -73,6 +73,10 @@ struct TryOnReviewTests {
                 var polygon = a.torsoPolygon
                 polygon.append(polygon[0])
                 let arms = (0..<2).map { [l.shoulders[$0], l.elbows[$0], l.wrists[$0]] }
+                let fw = Double(a.face.width)
+                print(String(format: "%@ face %.0f chest/fw %.2f shoulders/fw %.2f shoulderW/fw %.2f waist/fw %.2f hips/fw %.2f detected %@", name, fw,
+                             (l.chest.right.x - l.chest.left.x) / fw, (l.shoulders.right.x - l.shoulders.left.x) / fw, l.shoulderWidth / fw,
+                             (l.waist.right.x - l.waist.left.x) / fw, (l.hips.right.x - l.hips.left.x) / fw, a.faceDetected ? "yes" : "no"))
                 let drawn = try overlay(source, points: points, lines: [polygon] + arms, box: a.face)
                 try write(drawn, "landmarks-\(name).png")
                 try write(try Vips.encode(Raster(width: a.maskWidth, height: a.maskHeight, bands: 3, pixels: a.mask.flatMap { [$0, $0, $0] }), as: .png, quality: 100),
@@ -189,6 +193,7 @@ extension TryOnReviewTests {
         print("garment layer", g.layer.width, g.layer.height, "landmarks", g.landmarks.neck, g.landmarks.shoulders, g.landmarks.armpits, g.landmarks.hem)
         let l = model.landmarks
         print("person", l.neck, l.shoulders, l.chest, l.armpits, l.waist, l.hips, l.crotch)
+        print("arms", l.elbows, l.wrists, l.armWidths, l.armsSeen, "sleeves", fit.sleeves, "cuffs", g.landmarks.sleeveEnds.left as Any, g.landmarks.sleeveEnds.right as Any)
     }
 }
 
