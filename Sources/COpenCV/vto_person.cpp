@@ -150,19 +150,18 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
             const double lower = std::max(out->shoulder[0].y, out->shoulder[1].y);
             out->shoulder[0].y = out->shoulder[1].y = lower - 0.05 * H;
         }
-        // Each joint on the silhouette: down its column, else inwards, to the first body pixel.
+        // Each joint on the silhouette: the nearest body pixel, if it is not on it already.
         for (int side = 0; side < 2; ++side) {
             pv_vto_point &p = out->shoulder[side];
-            const double sign = side == 0 ? -1 : 1;
-            bool placed = false;
-            for (int step = 0; step < int(0.5 * S) && !placed; ++step) {
-                const int x = std::clamp(int(std::lround(p.x - sign * step)), 0, width - 1);
-                for (int y = std::max(0, int(p.y)); y < std::min(height, int(p.y + 0.5 * H)); ++y) {
-                    if (body.at<uint8_t>(y, x)) {
-                        p = point(x, y);
-                        placed = true;
-                        break;
-                    }
+            const int px = std::clamp(int(std::lround(p.x)), 0, width - 1), py = std::clamp(int(std::lround(p.y)), 0, height - 1);
+            if (body.at<uint8_t>(py, px)) continue;
+            const int reach = std::max(2, int(0.4 * H));
+            double best = 1e18;
+            for (int y = std::max(0, py - reach); y <= std::min(height - 1, py + reach); ++y) {
+                for (int x = std::max(0, px - reach); x <= std::min(width - 1, px + reach); ++x) {
+                    if (!body.at<uint8_t>(y, x)) continue;
+                    const double d = double(x - px) * (x - px) + double(y - py) * (y - py);
+                    if (d < best) { best = d; p = point(x, y); }
                 }
             }
         }
