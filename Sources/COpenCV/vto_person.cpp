@@ -193,7 +193,8 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
         int axisGuess = cx;
         cv::Mat lab8;
         cv::cvtColor(image, lab8, cv::COLOR_RGB2Lab);
-        const SkinModel skinModel(lab8, cv::Rect(fx, fy, fw, fh));
+        // (A face the frame cuts off leaves too little of it to model skin on.)
+        const SkinModel skinModel(lab8, fy >= 0 ? cv::Rect(fx, fy, fw, fh) : cv::Rect());
         const cv::Mat skin = skinModel.mask(lab8, body);
         // A collar higher than the shoulders' line: where the neck's skin ends under the chin.
         if (skinModel.valid && fy >= 0) {
@@ -233,7 +234,13 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
             const cv::Vec3f a = lab.at<cv::Vec3f>(y, x - 2), b = lab.at<cv::Vec3f>(y, x + 2);
             return double(cv::norm(a - b));
         };
+        // The body's axis starts at the middle of the shoulders' row, not under the face: a head
+        // turned or tilted sits off it.
         int axis = cx;
+        {
+            const Run shoulders = runThrough(body, shoulderY, cx, fw / 2, 2);
+            if (shoulders.valid() && std::abs(shoulders.centre() - cx) < 0.5 * fw) axis = int(std::lround(shoulders.centre()));
+        }
         int lastBodyRow = top;
         for (int i = 0; i < rows; ++i) {
             const int y = top + i;
