@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <complex>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -89,6 +90,109 @@ extern "C" int pv_cv_vto_extend(const uint8_t *rgb, int width, int height, uint8
         fill.convertTo(canvas, CV_8UC3);
         const cv::Rect inside = cv::Rect(x, y, width, height) & cv::Rect(0, 0, outWidth, outHeight);
         if (!inside.empty()) image(cv::Rect(inside.x - x, inside.y - y, inside.width, inside.height)).copyTo(canvas(inside));
+        return PV_CV_OK;
+    } catch (...) {
+        return PV_CV_FAILED;
+    }
+}
+
+extern "C" int pv_cv_vto_cut(const uint8_t *rgba, int width, int height, const double *polygon, int n, double centreX,
+                             uint8_t *bodyOut, uint8_t *leftOut, uint8_t *rightOut) {
+    if (!rgba || !polygon || n < 3 || !bodyOut || !leftOut || !rightOut || width < 1 || height < 1) return PV_CV_INVALID_ARGUMENT;
+    try {
+        cv::Mat inside = cv::Mat::zeros(height, width, CV_8U);
+        std::vector<cv::Point> points(n);
+        for (int i = 0; i < n; ++i) points[i] = cv::Point(int(std::lround(polygon[2 * i])), int(std::lround(polygon[2 * i + 1])));
+        cv::fillPoly(inside, std::vector<std::vector<cv::Point>>{points}, cv::Scalar(255), cv::LINE_8);
+        // The body's own soft edge stays with it.
+        const int grow = std::max(1, std::max(width, height) / 300);
+        cv::dilate(inside, inside, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * grow + 1, 2 * grow + 1)));
+        const size_t bytes = size_t(width) * height * 4;
+        std::fill(bodyOut, bodyOut + bytes, 0);
+        std::fill(leftOut, leftOut + bytes, 0);
+        std::fill(rightOut, rightOut + bytes, 0);
+        for (int y = 0; y < height; ++y) {
+            const uint8_t *in = inside.ptr<uint8_t>(y);
+            for (int x = 0; x < width; ++x) {
+                const size_t o = (size_t(y) * width + x) * 4;
+                if (rgba[o + 3] == 0) continue;
+                uint8_t *target = in[x] ? bodyOut : x < centreX ? leftOut : rightOut;
+                std::copy(rgba + o, rgba + o + 4, target + o);
+            }
+        }
+        // A sleeve is one piece: slivers of the body's edge left outside the outline go back.
+        for (uint8_t *sleeve : {leftOut, rightOut}) {
+            cv::Mat alpha(height, width, CV_8U);
+            for (size_t i = 0; i < size_t(width) * height; ++i) alpha.data[i] = sleeve[i * 4 + 3] > 64 ? 255 : 0;
+            cv::Mat labels, stats, centroids;
+            const int count = cv::connectedComponentsWithStats(alpha, labels, stats, centroids, 8, CV_32S);
+            int largest = 0;
+            for (int i = 1; i < count; ++i) {
+                if (largest == 0 || stats.at<int>(i, cv::CC_STAT_AREA) > stats.at<int>(largest, cv::CC_STAT_AREA)) largest = i;
+            }
+            cv::Mat keep = labels == largest;
+            cv::dilate(keep, keep, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+            for (size_t i = 0; i < size_t(width) * height; ++i) {
+                if (sleeve[i * 4 + 3] == 0 || (largest > 0 && keep.data[i])) continue;
+                std::copy(sleeve + i * 4, sleeve + i * 4 + 4, bodyOut + i * 4);
+                std::fill(sleeve + i * 4, sleeve + i * 4 + 4, 0);
+            }
+        }
+        return PV_CV_OK;
+    } catch (...) {
+        return PV_CV_FAILED;
+    }
+}
+
+extern "C" int pv_cv_vto_place(const uint8_t *rgba, int width, int height, const double *from, const double *to,
+                               uint8_t *canvasData, int canvasWidth, int canvasHeight, int under) {
+    if (!rgba || !from || !to || !canvasData || width < 1 || height < 1 || canvasWidth < 1 || canvasHeight < 1) return PV_CV_INVALID_ARGUMENT;
+    try {
+        // The similarity through two pairs, as a complex-number map z -> a z + b.
+        const std::complex<double> p0(from[0], from[1]), p1(from[2], from[3]), q0(to[0], to[1]), q1(to[2], to[3]);
+        if (std::abs(p1 - p0) < 1e-6) return PV_CV_INVALID_ARGUMENT;
+        const std::complex<double> a = (q1 - q0) / (p1 - p0), b = q0 - a * p0;
+        const cv::Mat transform = (cv::Mat_<double>(2, 3) << a.real(), -a.imag(), b.real(), a.imag(), a.real(), b.imag());
+        cv::Mat premultiplied;
+        cv::Mat(height, width, CV_8UC4, const_cast<uint8_t *>(rgba)).convertTo(premultiplied, CV_32FC4, 1.0 / 255);
+        for (int y = 0; y < height; ++y) {
+            auto *p = premultiplied.ptr<cv::Vec4f>(y);
+            for (int x = 0; x < width; ++x) for (int c = 0; c < 3; ++c) p[x][c] *= p[x][3];
+        }
+        const double scale = std::abs(a);
+        if (scale < 0.7) {
+            // Shrink first so the placement does not alias; the transform scales up to match.
+            const double shrink = std::max(scale / 0.85, 8.0 / std::max(width, height));
+            cv::resize(premultiplied, premultiplied, cv::Size(), shrink, shrink, cv::INTER_AREA);
+            cv::Mat adjusted = transform.clone();
+            adjusted.at<double>(0, 0) /= shrink; adjusted.at<double>(0, 1) /= shrink;
+            adjusted.at<double>(1, 0) /= shrink; adjusted.at<double>(1, 1) /= shrink;
+            cv::Mat placed;
+            cv::warpAffine(premultiplied, placed, adjusted, cv::Size(canvasWidth, canvasHeight), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+            premultiplied = placed;
+        } else {
+            cv::Mat placed;
+            cv::warpAffine(premultiplied, placed, transform, cv::Size(canvasWidth, canvasHeight), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+            premultiplied = placed;
+        }
+        cv::Mat canvas(canvasHeight, canvasWidth, CV_8UC4, canvasData);
+        for (int y = 0; y < canvasHeight; ++y) {
+            const auto *s = premultiplied.ptr<cv::Vec4f>(y);
+            auto *d = canvas.ptr<cv::Vec4b>(y);
+            for (int x = 0; x < canvasWidth; ++x) {
+                const float sa = s[x][3];
+                if (sa <= 1e-4f) continue;
+                const float da = d[x][3] / 255.0f;
+                // Premultiplied "over", the sleeve below or above what is there.
+                cv::Vec4f top, bottom;
+                const cv::Vec4f existing(d[x][0] / 255.0f * da, d[x][1] / 255.0f * da, d[x][2] / 255.0f * da, da);
+                if (under) { top = existing; bottom = s[x]; } else { top = s[x]; bottom = existing; }
+                const cv::Vec4f out = top + bottom * (1 - top[3]);
+                const float oa = out[3];
+                for (int c = 0; c < 3; ++c) d[x][c] = cv::saturate_cast<uchar>(oa > 1e-4f ? out[c] / oa * 255.0f : 0.0f);
+                d[x][3] = cv::saturate_cast<uchar>(oa * 255.0f);
+            }
+        }
         return PV_CV_OK;
     } catch (...) {
         return PV_CV_FAILED;

@@ -150,19 +150,18 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
             const double lower = std::max(out->shoulder[0].y, out->shoulder[1].y);
             out->shoulder[0].y = out->shoulder[1].y = lower - 0.05 * H;
         }
-        // Each joint on the silhouette: down its column, else inwards, to the first body pixel.
+        // Each joint on the silhouette: the nearest body pixel, if it is not on it already.
         for (int side = 0; side < 2; ++side) {
             pv_vto_point &p = out->shoulder[side];
-            const double sign = side == 0 ? -1 : 1;
-            bool placed = false;
-            for (int step = 0; step < int(0.5 * S) && !placed; ++step) {
-                const int x = std::clamp(int(std::lround(p.x - sign * step)), 0, width - 1);
-                for (int y = std::max(0, int(p.y)); y < std::min(height, int(p.y + 0.5 * H)); ++y) {
-                    if (body.at<uint8_t>(y, x)) {
-                        p = point(x, y);
-                        placed = true;
-                        break;
-                    }
+            const int px = std::clamp(int(std::lround(p.x)), 0, width - 1), py = std::clamp(int(std::lround(p.y)), 0, height - 1);
+            if (body.at<uint8_t>(py, px)) continue;
+            const int reach = std::max(2, int(0.4 * H));
+            double best = 1e18;
+            for (int y = std::max(0, py - reach); y <= std::min(height - 1, py + reach); ++y) {
+                for (int x = std::max(0, px - reach); x <= std::min(width - 1, px + reach); ++x) {
+                    if (!body.at<uint8_t>(y, x)) continue;
+                    const double d = double(x - px) * (x - px) + double(y - py) * (y - py);
+                    if (d < best) { best = d; p = point(x, y); }
                 }
             }
         }
@@ -194,7 +193,8 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
         int axisGuess = cx;
         cv::Mat lab8;
         cv::cvtColor(image, lab8, cv::COLOR_RGB2Lab);
-        const SkinModel skinModel(lab8, cv::Rect(fx, fy, fw, fh));
+        // (A face the frame cuts off leaves too little of it to model skin on.)
+        const SkinModel skinModel(lab8, fy >= 0 ? cv::Rect(fx, fy, fw, fh) : cv::Rect());
         const cv::Mat skin = skinModel.mask(lab8, body);
         // A collar higher than the shoulders' line: where the neck's skin ends under the chin.
         if (skinModel.valid && fy >= 0) {
@@ -234,7 +234,13 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
             const cv::Vec3f a = lab.at<cv::Vec3f>(y, x - 2), b = lab.at<cv::Vec3f>(y, x + 2);
             return double(cv::norm(a - b));
         };
+        // The body's axis starts at the middle of the shoulders' row, not under the face: a head
+        // turned or tilted sits off it.
         int axis = cx;
+        {
+            const Run shoulders = runThrough(body, shoulderY, cx, fw / 2, 2);
+            if (shoulders.valid() && std::abs(shoulders.centre() - cx) < 0.5 * fw) axis = int(std::lround(shoulders.centre()));
+        }
         int lastBodyRow = top;
         for (int i = 0; i < rows; ++i) {
             const int y = top + i;

@@ -132,7 +132,7 @@ extension ImageEngine {
         let fit = TryOnFit.make(garment: garment.landmarks, category: garment.analysis.category, body: Body(l: person.landmarks))
         guard fit.source.count >= 6 else { throw .processingFailed("the garment's landmarks could not be matched to the body") }
         let (width, height) = (canvas.width, canvas.height)
-        let warped = try Self.warp(garment.layer, fit: fit, width: width, height: height)
+        let warped = try Self.warpWithSleeves(garment.layer, fit: fit, width: width, height: height)
         let face = person.face
         let photo = person.photo
 
@@ -224,6 +224,49 @@ extension ImageEngine {
             }
         }
         guard status == 0 else { throw .processingFailed("warping the garment failed (\(status))") }
+        return out
+    }
+
+    /// The body by the spline, each sleeve laid whole along its arm, under the body.
+    static func warpWithSleeves(_ layer: Raster, fit: TryOnFit, width: Int, height: Int) throws(ImagingError) -> [UInt8] {
+        guard !fit.sleevePlacements.isEmpty, fit.bodyOutline.count >= 3 else { return try warp(layer, fit: fit, width: width, height: height) }
+        let rgba = layer.rgba
+        let count = rgba.width * rgba.height * 4
+        var body = [UInt8](repeating: 0, count: count), left = body, right = body
+        let polygon = fit.bodyOutline.flatMap { [$0.x, $0.y] }
+        let centre = (fit.source.first?.x ?? Double(rgba.width) / 2)
+        let middle = fit.bodyOutline.map(\.x).reduce(0, +) / Double(fit.bodyOutline.count)
+        _ = centre
+        var status = rgba.pixels.withUnsafeBufferPointer { pixels in
+            polygon.withUnsafeBufferPointer { p in
+                body.withUnsafeMutableBufferPointer { b in
+                    left.withUnsafeMutableBufferPointer { l in
+                        right.withUnsafeMutableBufferPointer { r in
+                            pv_cv_vto_cut(pixels.baseAddress, Int32(rgba.width), Int32(rgba.height), p.baseAddress, Int32(fit.bodyOutline.count),
+                                          middle, b.baseAddress, l.baseAddress, r.baseAddress)
+                        }
+                    }
+                }
+            }
+        }
+        guard status == 0 else { throw .processingFailed("cutting the sleeves failed (\(status))") }
+        var out = try warp(Raster(width: rgba.width, height: rgba.height, bands: 4, pixels: body), fit: fit, width: width, height: height)
+        for placement in fit.sleevePlacements {
+            let sleeve = placement.side == 0 ? left : right
+            let from = [placement.from.0.x, placement.from.0.y, placement.from.1.x, placement.from.1.y]
+            let to = [placement.to.0.x, placement.to.0.y, placement.to.1.x, placement.to.1.y]
+            status = sleeve.withUnsafeBufferPointer { s in
+                from.withUnsafeBufferPointer { f in
+                    to.withUnsafeBufferPointer { t in
+                        out.withUnsafeMutableBufferPointer {
+                            pv_cv_vto_place(s.baseAddress, Int32(rgba.width), Int32(rgba.height), f.baseAddress, t.baseAddress,
+                                            $0.baseAddress, Int32(width), Int32(height), 1)
+                        }
+                    }
+                }
+            }
+            guard status == 0 else { throw .processingFailed("laying a sleeve failed (\(status))") }
+        }
         return out
     }
 
@@ -346,7 +389,7 @@ extension ImageEngine {
     /// legible on any photo, small enough not to compete with the garment.
     static func drawWatermark(on stage: inout Stage) throws(ImagingError) -> PixelRect {
         let short = Double(min(stage.width, stage.height))
-        let textHeight = max(11, Int((0.032 * short).rounded()))
+        let textHeight = max(10, Int((0.02 * short).rounded()))
         let mask = try Vips.fittedText(watermarkText, font: Typeface.bold.pango, width: Int(0.6 * Double(stage.width)), height: textHeight, align: .leading)
         let padX = Double(mask.height) * 0.7, padY = Double(mask.height) * 0.38
         let pill = (width: Double(mask.width) + 2 * padX, height: Double(mask.height) + 2 * padY)
@@ -364,8 +407,8 @@ extension ImageEngine {
                         avoiding taken: [PixelRect]) throws(ImagingError) -> PixelRect? {
         guard garment.width > 0, garment.height > 0 else { return nil }
         let short = Double(min(stage.width, stage.height))
-        let textHeight = max(11, Int((0.036 * short).rounded()))
-        let mask = try Vips.fittedText(text, font: Typeface.bold.pango, width: Int(0.36 * Double(stage.width)), height: textHeight, align: .leading)
+        let textHeight = max(10, Int((0.024 * short).rounded()))
+        let mask = try Vips.fittedText(text, font: Typeface.bold.pango, width: Int(0.3 * Double(stage.width)), height: textHeight, align: .leading)
         let padX = Double(mask.height) * 0.6, padY = Double(mask.height) * 0.42
         let card = (width: Double(mask.width) + 2 * padX, height: Double(mask.height) + 2 * padY)
         let gap = 0.03 * short

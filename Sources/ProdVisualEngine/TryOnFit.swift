@@ -15,6 +15,12 @@ struct TryOnFit {
     /// Where the neckline's centre lands (tops, dresses, outerwear): above it the neck's skin
     /// stays in front of the garment's inside back.
     var neckline: ImagePoint?
+    /// Sleeves are cut off the body and laid along the arms whole (a rotation and scale about
+    /// the shoulder seam): a spline bending a sleeve from the product photo's angle down to a
+    /// hanging arm shears it. The body's outline (garment pixels) that keeps the rest, and each
+    /// sleeve's seam-and-cuff pair, garment to person.
+    var bodyOutline: [ImagePoint] = []
+    var sleevePlacements: [(side: Int, from: (ImagePoint, ImagePoint), to: (ImagePoint, ImagePoint))] = []
 
     /// How much longer than its width scale a garment's lengths lie on a body.
     static let lengthOverWidth = 1.0
@@ -202,30 +208,27 @@ extension TryOnFit {
             fit.add(ImagePoint(x: centreX, y: y), ImagePoint(x: body.axis(mapped), y: mapped))
         }
 
-        // Sleeves along the arms: the cuff at the sleeve's length down the arm, as wide as the
-        // cuff (at least around the arm), and the seams' midpoints on the arm's edges.
+        // Sleeves along the arms: the cuff's centre at the sleeve's length down the arm.
         for side in 0..<2 {
             guard let cuff = g.sleeveEnds[side] else { continue }
-            let sign = side == 0 ? -1.0 : 1.0
             let shoulder = g.shoulders[side]
-            let length = shoulder.distance(to: mid(cuff.outer, cuff.inner)) * lengthScale
+            let cuffCentre = mid(cuff.outer, cuff.inner)
+            let length = shoulder.distance(to: cuffCentre) * lengthScale
             let armLength = l.shoulders[side].distance(to: l.elbows[side]) + l.elbows[side].distance(to: l.wrists[side])
             let along = min(length, armLength + 0.1 * head)
             fit.sleeves[side] = along
-            let armWidth = side == 0 ? l.armWidths.left : l.armWidths.right
-            let (end, direction) = body.arm(side, at: along)
-            var across = ImagePoint(x: -direction.y, y: direction.x)
-            if across.x * sign < 0 { across = ImagePoint(x: -across.x, y: -across.y) }
-            let cuffHalf = max(0.6 * armWidth, cuff.outer.distance(to: cuff.inner) / 2 * widthScale)
-            let outerEnd = ImagePoint(x: end.x + across.x * cuffHalf, y: end.y + across.y * cuffHalf)
-            let innerEnd = ImagePoint(x: end.x - across.x * cuffHalf, y: end.y - across.y * cuffHalf)
-            fit.add(cuff.outer, outerEnd)
-            fit.add(cuff.inner, innerEnd)
-            let (middle, middleDirection) = body.arm(side, at: along / 2)
-            var middleAcross = ImagePoint(x: -middleDirection.y, y: middleDirection.x)
-            if middleAcross.x * sign < 0 { middleAcross = ImagePoint(x: -middleAcross.x, y: -middleAcross.y) }
-            let middleHalf = max(0.6 * armWidth, cuffHalf)
-            fit.add(mid(shoulder, cuff.outer), ImagePoint(x: middle.x + middleAcross.x * middleHalf, y: middle.y + middleAcross.y * middleHalf))
+            let (end, _) = body.arm(side, at: along)
+            fit.sleevePlacements.append((side, (shoulder, cuffCentre), (l.shoulders[side], end)))
+        }
+        if !fit.sleevePlacements.isEmpty {
+            // Above the shoulder seams up to the top, down from the seams through the armpits
+            // and the sides to the hem.
+            var outline = [ImagePoint(x: g.shoulders.left.x, y: -1), g.shoulders.left, g.armpits.left]
+            outline += g.outline.map { ImagePoint(x: $0.left, y: $0.y) }
+            outline += [ImagePoint(x: g.hem.left.x, y: g.hem.left.y + 2), ImagePoint(x: g.hem.right.x, y: g.hem.right.y + 2)]
+            outline += g.outline.reversed().map { ImagePoint(x: $0.right, y: $0.y) }
+            outline += [g.armpits.right, g.shoulders.right, ImagePoint(x: g.shoulders.right.x, y: -1)]
+            fit.bodyOutline = outline
         }
         return fit
     }

@@ -73,6 +73,10 @@ struct TryOnReviewTests {
                 var polygon = a.torsoPolygon
                 polygon.append(polygon[0])
                 let arms = (0..<2).map { [l.shoulders[$0], l.elbows[$0], l.wrists[$0]] }
+                let fw = Double(a.face.width)
+                print(String(format: "%@ face %.0f chest/fw %.2f shoulders/fw %.2f shoulderW/fw %.2f waist/fw %.2f hips/fw %.2f detected %@", name, fw,
+                             (l.chest.right.x - l.chest.left.x) / fw, (l.shoulders.right.x - l.shoulders.left.x) / fw, l.shoulderWidth / fw,
+                             (l.waist.right.x - l.waist.left.x) / fw, (l.hips.right.x - l.hips.left.x) / fw, a.faceDetected ? "yes" : "no"))
                 let drawn = try overlay(source, points: points, lines: [polygon] + arms, box: a.face)
                 try write(drawn, "landmarks-\(name).png")
                 try write(try Vips.encode(Raster(width: a.maskWidth, height: a.maskHeight, bands: 3, pixels: a.mask.flatMap { [$0, $0, $0] }), as: .png, quality: 100),
@@ -186,9 +190,11 @@ extension TryOnReviewTests {
         try write(try overlay(garment, points: Array(zip(garmentPoints, colours)), lines: [], box: nil), "one-garment.png")
         print("category", g.analysis.category, g.analysis.categoryDecision, "points", fit.source.count)
         for (a, b) in zip(fit.source, fit.target) { print("  ", a, "->", b) }
+        for p in fit.sleevePlacements { print("sleeve", p.side, p.from, "->", p.to) }
         print("garment layer", g.layer.width, g.layer.height, "landmarks", g.landmarks.neck, g.landmarks.shoulders, g.landmarks.armpits, g.landmarks.hem)
         let l = model.landmarks
         print("person", l.neck, l.shoulders, l.chest, l.armpits, l.waist, l.hips, l.crotch)
+        print("arms", l.elbows, l.wrists, l.armWidths, l.armsSeen, "sleeves", fit.sleeves, "cuffs", g.landmarks.sleeveEnds.left as Any, g.landmarks.sleeveEnds.right as Any)
     }
 }
 
@@ -202,5 +208,17 @@ extension TryOnReviewTests {
             try write(try Vips.encode(Raster(width: work.width, height: work.height, bands: 3, pixels: segmentation.mask.flatMap { [$0, $0, $0] }), as: .png, quality: 100), "person-mask-\(name).png")
             print(name, "confidence", segmentation.confidence)
         }
+    }
+}
+
+extension TryOnReviewTests {
+    /// An outfit with tags and the mark, and a recoloured garment, at full size.
+    @Test func outfitSample() throws {
+        let person = try Bench.bytes("vto/persons/model_8.png")
+        let top = try Bench.bytes("vto/garments/050191_1.jpg"), bottom = try Bench.bytes("vto/garments/051946_1.jpg")
+        let out = try engine.tryOn(person: person, garments: [TryOnGarment(bytes: top, info: "Balenciaga tee · €450"),
+                                                              TryOnGarment(bytes: bottom, info: "€89.90", recolor: RGBColor(r: 60, g: 90, b: 150))],
+                                   options: TryOnOptions(aspectRatio: .square, size: .longSide(1200), format: .png))
+        try write(out[0].bytes, "outfit.png")
     }
 }

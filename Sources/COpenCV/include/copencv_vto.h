@@ -204,6 +204,24 @@ int pv_cv_vto_allowed(const uint8_t *silhouette, const uint8_t *front, int width
  */
 int pv_cv_vto_extend(const uint8_t *rgb, int width, int height, uint8_t *out, int out_width, int out_height, int x, int y);
 
+/*
+ * Cuts a garment's sleeves off its body: pixels of the straight-alpha RGBA `rgba` (width*height*4)
+ * inside `polygon` (n points, interleaved x, y: the body's outline, shoulders, armpits and sides)
+ * go to `body`, the others to `left` when left of `centre_x`, else to `right`; each output is
+ * width*height*4 RGBA, transparent elsewhere.
+ */
+int pv_cv_vto_cut(const uint8_t *rgba, int width, int height, const double *polygon, int n, double centre_x,
+                  uint8_t *body, uint8_t *left, uint8_t *right);
+
+/*
+ * Lays straight-alpha RGBA `rgba` (width*height*4) onto the RGBA canvas (canvas_width*
+ * canvas_height*4, straight alpha) under the similarity (rotation, uniform scale, shift) that
+ * takes the two points `from` (x0, y0, x1, y1) to `to`, the canvas over it when `under` is 1
+ * (a sleeve goes under the garment's body), else over the canvas.
+ */
+int pv_cv_vto_place(const uint8_t *rgba, int width, int height, const double *from, const double *to,
+                    uint8_t *canvas, int canvas_width, int canvas_height, int under);
+
 /* Fills the polygon (n points, interleaved x, y) with 255 in a width*height mask (others 0). */
 int pv_cv_vto_polygon_mask(const double *points, int n, int width, int height, uint8_t *mask);
 
