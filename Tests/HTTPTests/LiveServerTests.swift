@@ -96,8 +96,21 @@ import Testing
         try await withPackshotServer { base in
             try await live(harness) { client in
                 let body = jsonBody(["image_url": "\(base)/B074M5HPBD/9ea6992d.jpg", "style": "white_bg", "dimensions": "200x200"])
+                // One connection each, so the server really sees twenty requests at once (one
+                // connection would pipeline them one after another); the read timeout is generous
+                // because five renders on a loaded machine may take a while.
+                let port = try #require(client.port)
                 let statuses = try await concurrentStatuses(20) {
-                    try await client.execute(uri: "/v1/generate", method: .post, headers: bearer(harness.liveKey), body: body) { $0.status.code }
+                    let connection = TestClient(host: "127.0.0.1", port: port, configuration: .init(timeout: .seconds(120)))
+                    connection.connect()
+                    do {
+                        let status = try await connection.execute(.init("/v1/generate", method: .post, headers: bearer(harness.liveKey), body: body)).head.status.code
+                        try await connection.shutdown()
+                        return status
+                    } catch {
+                        try? await connection.shutdown()
+                        throw error
+                    }
                 }
                 #expect(statuses.filter { $0 == 200 }.count == 5)
                 #expect(statuses.filter { $0 == 402 }.count == 15)

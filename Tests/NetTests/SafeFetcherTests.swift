@@ -148,14 +148,12 @@ struct SafeFetcherLiveTests {
     func unreadBodies() async throws {
         try await withTestServer { port, hits in
             try await withFetcher(privateOK) { fetcher in
-                let start = ContinuousClock.now
                 let resource = try await fetcher.fetch("http://127.0.0.1:\(port)/redirect-with-endless-body")
                 #expect(resource.bytes == imageBytes)
                 await expectFetchError(.httpStatus(503)) {
                     try await fetcher.fetch("http://127.0.0.1:\(port)/error-with-endless-body")
                 }
-                // An endless body would never end; a generous bound still proves it was not read.
-                #expect(ContinuousClock.now - start < .seconds(8))
+                // Reading an endless body would end in the 30 s timeout, not in these results.
                 #expect(hits["/image"] == 1)
             }
         }
@@ -213,11 +211,10 @@ struct SafeFetcherLiveTests {
     func declaredTooLarge() async throws {
         try await withTestServer { port, _ in
             try await withFetcher(privateOK) { fetcher in
-                let elapsed = await expectFetchError(.tooLarge(limit: 10 * 1024 * 1024)) {
+                // Only the header can say so: the server sends 10 bytes and ends the body short.
+                await expectFetchError(.tooLarge(limit: 10 * 1024 * 1024)) {
                     try await fetcher.fetch("http://127.0.0.1:\(port)/declared-huge")
                 }
-                // The server stalls for 10 s after its first bytes.
-                #expect(elapsed < .seconds(8))
             }
         }
     }
