@@ -71,6 +71,45 @@ inline float linearToSrgb(float c) {
     return c <= 0.0031308f ? c * 12.92f : 1.055f * std::pow(c, 1 / 2.4f) - 0.055f;
 }
 
+
+// The illumination part of a log-luminance image (Retinex, after Horn): its gradients with the
+// sharp ones (edges between colours: prints, a top meeting a skirt) set to zero, integrated back
+// by solving Poisson's equation with the DCT. What stays varies smoothly: folds, the body's
+// roundness, the light's fall-off. Sizes must be even (cv::dct's limit).
+cv::Mat illumination(const cv::Mat &logLuminance, float sharpGradient) {
+    const int w = logLuminance.cols, h = logLuminance.rows;
+    cv::Mat divergence = cv::Mat::zeros(h, w, CV_32F);
+    for (int y = 0; y < h; ++y) {
+        const float *l = logLuminance.ptr<float>(y);
+        const float *below = y + 1 < h ? logLuminance.ptr<float>(y + 1) : nullptr;
+        float *d = divergence.ptr<float>(y);
+        float *dBelow = below ? divergence.ptr<float>(y + 1) : nullptr;
+        for (int x = 0; x < w; ++x) {
+            if (x + 1 < w) {
+                const float gx = l[x + 1] - l[x];
+                if (std::abs(gx) < sharpGradient) { d[x] += gx; d[x + 1] -= gx; }
+            }
+            if (below) {
+                const float gy = below[x] - l[x];
+                if (std::abs(gy) < sharpGradient) { d[x] += gy; dBelow[x] -= gy; }
+            }
+        }
+    }
+    // d above is minus the divergence: solve -Laplacian(S) = d under Neumann boundaries.
+    cv::Mat spectrum;
+    cv::dct(divergence, spectrum);
+    for (int v = 0; v < h; ++v) {
+        float *f = spectrum.ptr<float>(v);
+        for (int u = 0; u < w; ++u) {
+            const double eigen = 4 - 2 * std::cos(CV_PI * u / w) - 2 * std::cos(CV_PI * v / h);
+            f[u] = eigen > 1e-9 ? float(f[u] / eigen) : 0.0f;
+        }
+    }
+    cv::Mat shading;
+    cv::idct(spectrum, shading);
+    return shading;
+}
+
 }  // namespace
 
 extern "C" int pv_cv_vto_warp(const uint8_t *source, int width, int height, const double *sourcePoints,
@@ -235,7 +274,13 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
         }
 
         // Skin over the torso that enters it from outside (an arm, a hand on a hip) stays in front.
-        const cv::Mat outsideSkin = skin & ~torso;
+        // Outside means beside it: below the torso, skin tones are the legs or a print on trousers.
+        cv::Mat outsideSkin = skin & ~torso;
+        {
+            int lowest = -1;
+            for (int y = 0; y < height; ++y) if (cv::countNonZero(torso.row(y)) > 0) lowest = y;
+            if (lowest + 1 < height) outsideSkin.rowRange(lowest + 1, height).setTo(0);
+        }
         const cv::Mat candidates = skin & torso & region;
         cv::Mat labels, stats, centroids;
         const int count = cv::connectedComponentsWithStats(candidates, labels, stats, centroids, 8, CV_32S);
@@ -257,6 +302,17 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
             for (int x = 0; x < width; ++x) if (t[x]) { if (l < 0) l = x; r = x; }
             if (l >= 0) { middle[y] = 0.5 * (l + r); half[y] = 0.5 * (r - l + 1); }
         }
+        // Within a face width of where an arm's wrist or hand is.
+        auto nearAHand = [&](int i) {
+            const cv::Point2d c(centroids.at<double>(i, 0), centroids.at<double>(i, 1));
+            for (int side = 0; side < 2; ++side) {
+                if (arms[side].width <= 0) continue;
+                for (int j = 2; j < 4; ++j) {
+                    if (cv::norm(c - cv::Point2d(arms[side].joints[j].x, arms[side].joints[j].y)) < fw) return true;
+                }
+            }
+            return false;
+        };
         for (int i = 1; i < count; ++i) {
             const int area = stats.at<int>(i, cv::CC_STAT_AREA);
             if (area < 12) continue;
@@ -266,7 +322,9 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
             const bool entering = touching[i] >= std::max(4, int(0.02 * std::sqrt(faceArea) * 4));
             if (entering && offAxis > 0.4) keep[i] = 1;
             else if (entering) outerOnly[i] = 1;
-            else if (area < 0.5 * faceArea && offAxis > 0.5) keep[i] = 1;  // a hand, its sleeve the garment's colour
+            else if (area > 0.05 * faceArea && area < 0.5 * faceArea && offAxis > 0.5 && nearAHand(i)) {
+                keep[i] = 1;  // a hand whose sleeve is the garment's colour; elsewhere skin tones are a print
+            }
         }
         cv::Mat skinFront(height, width, CV_8U, cv::Scalar(0));
         for (int y = 0; y < height; ++y) {
@@ -277,6 +335,31 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
                 if (i <= 0) continue;
                 if (keep[i] || (outerOnly[i] && !std::isnan(middle[y]) && std::abs(x - middle[y]) > 0.75 * half[y])) f[x] = 255;
             }
+        }
+        // A hand reaches about a face's height into the torso from where the skin enters it; skin
+        // tones chained on further (a print of the same colours) are not the hand. Thin chains are
+        // broken first.
+        {
+            const int thin = std::max(1, int(std::lround(0.06 * fw)));
+            cv::Mat solid;
+            cv::morphologyEx(skinFront, solid, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * thin + 1, 2 * thin + 1)));
+            cv::Mat reached = grown & solid;
+            const cv::Mat step = cv::getStructuringElement(cv::MORPH_CROSS, cv::Size(3, 3));
+            for (int i = 0; i < int(1.2 * fh); ++i) {
+                cv::Mat next;
+                cv::dilate(reached, next, step);
+                next &= solid;
+                if (cv::countNonZero(next != reached) == 0) break;
+                reached = next;
+            }
+            // Isolated hands (kept above without entering) stay as they are.
+            cv::Mat isolated(height, width, CV_8U, cv::Scalar(0));
+            for (int y = 0; y < height; ++y) {
+                const int *l = labels.ptr<int>(y);
+                uint8_t *o = isolated.ptr<uint8_t>(y);
+                for (int x = 0; x < width; ++x) if (l[x] > 0 && keep[l[x]] && touching[l[x]] == 0) o[x] = 255;
+            }
+            skinFront = (reached | isolated) & skinFront;
         }
 
         // Hair: the colours just above the face, followed down through the silhouette from there.
@@ -346,9 +429,9 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
 }
 
 extern "C" int pv_cv_vto_lay(uint8_t *canvas, const uint8_t *photoData, size_t stride, int width, int height,
-                             const uint8_t *garmentData, const uint8_t *allowedData, double feather, double shading,
+                             const uint8_t *garmentData, const uint8_t *allowedData, double feather, double strength,
                              uint8_t *coverageOut) {
-    if (!canvas || !photoData || !garmentData || !allowedData || width < 2 || height < 2 || feather < 0 || shading < 0) {
+    if (!canvas || !photoData || !garmentData || !allowedData || width < 2 || height < 2 || feather < 0 || strength < 0) {
         return PV_CV_INVALID_ARGUMENT;
     }
     try {
@@ -382,9 +465,12 @@ extern "C" int pv_cv_vto_lay(uint8_t *canvas, const uint8_t *photoData, size_t s
         const cv::Rect work = cv::Rect(box.x - margin, box.y - margin, box.width + 2 * margin, box.height + 2 * margin) &
                               cv::Rect(0, 0, width, height);
 
-        // Shading: the photo's luminance in a band of sizes (folds, the body's roundness) as a
-        // ratio to its local mean, damped where fine sharp edges say it is a print, not a fold.
+        // Shading: the photo's illumination (its luminance less the edges between colours, so
+        // a print or a skirt under the garment does not show through), at a fixed working scale,
+        // as a ratio to its mean over the garment.
         const double side = std::max(width, height);
+        const double scale = std::min(1.0, 640.0 / side);
+        const cv::Size small(std::max(2, int(std::lround(work.width * scale / 2)) * 2), std::max(2, int(std::lround(work.height * scale / 2)) * 2));
         cv::Mat luminance(work.size(), CV_32F);
         for (int y = 0; y < work.height; ++y) {
             const auto *p = photo.ptr<cv::Vec3b>(work.y + y) + work.x;
@@ -395,20 +481,30 @@ extern "C" int pv_cv_vto_lay(uint8_t *canvas, const uint8_t *photoData, size_t s
             }
         }
         const cv::Mat inside = alpha(work) > 0.5f;
-        cv::Mat weight;
-        inside.convertTo(weight, CV_32F, 1.0 / 255);
-        cv::Mat fine, broad, broadWeight;
-        cv::GaussianBlur(luminance, fine, cv::Size(), std::max(1.0, side * 0.003));
-        cv::GaussianBlur(luminance.mul(weight), broad, cv::Size(), side * 0.035);
-        cv::GaussianBlur(weight, broadWeight, cv::Size(), side * 0.035);
-        broad = broad / cv::max(broadWeight, 1e-3f);
-        cv::Mat gradX, gradY, sharpness;
-        cv::Mat logLum;
-        cv::log(luminance + 0.01f, logLum);
-        cv::Sobel(logLum, gradX, CV_32F, 1, 0);
-        cv::Sobel(logLum, gradY, CV_32F, 0, 1);
-        cv::magnitude(gradX, gradY, sharpness);
-        cv::GaussianBlur(sharpness, sharpness, cv::Size(), std::max(1.0, side * 0.004));
+        cv::Mat smallLuminance, logLuminance, smallWeight;
+        cv::resize(luminance, smallLuminance, small, 0, 0, cv::INTER_AREA);
+        cv::log(smallLuminance + 0.01f, logLuminance);
+        cv::Mat shading = illumination(logLuminance, 0.12f);
+        const double smallSide = side * double(small.width) / work.width;
+        cv::GaussianBlur(shading, shading, cv::Size(), std::max(0.8, smallSide * 0.003));
+        cv::resize(inside, smallWeight, small, 0, 0, cv::INTER_AREA);
+        smallWeight.convertTo(smallWeight, CV_32F, 1.0 / 255);
+        // The mean over the garment near each point, of the shading and of the luminance.
+        cv::Mat broad, broadLuminance, broadWeight;
+        const double reach = smallSide * 0.035;
+        cv::GaussianBlur(shading.mul(smallWeight), broad, cv::Size(), reach);
+        cv::GaussianBlur(smallLuminance.mul(smallWeight), broadLuminance, cv::Size(), reach);
+        cv::GaussianBlur(smallWeight, broadWeight, cv::Size(), reach);
+        broadWeight = cv::max(broadWeight, 1e-3f);
+        cv::Mat smallRatio;
+        cv::exp(shading - broad / broadWeight, smallRatio);
+        // Dark clothes under the garment say little about the light: trust them less.
+        cv::Mat trust = (broadLuminance / broadWeight - 0.01f) / 0.05f;
+        trust = cv::min(cv::max(trust, 0.0f), 1.0f);
+        smallRatio = cv::min(cv::max(smallRatio, 0.6f), 1.25f);
+        smallRatio = 1.0f + (smallRatio - 1.0f).mul(trust);
+        cv::Mat ratios;
+        cv::resize(smallRatio, ratios, work.size(), 0, 0, cv::INTER_LINEAR);
 
         // Roundness: a little darker towards the garment's own edge.
         cv::Mat distance;
@@ -424,17 +520,9 @@ extern "C" int pv_cv_vto_lay(uint8_t *canvas, const uint8_t *photoData, size_t s
             for (int x = 0; x < work.width; ++x) {
                 const float alphaValue = a[x];
                 if (alphaValue <= 0.002f) continue;
-                const float base = broad.at<float>(y, x);
-                float ratio = 1;
-                if (base > 0.004f) {
-                    ratio = fine.at<float>(y, x) / base;
-                    const float print = sharpness.at<float>(y, x) / 0.9f;
-                    const float trust = std::clamp((base - 0.01f) / 0.05f, 0.0f, 1.0f) / (1 + print * print);
-                    ratio = 1 + (std::clamp(ratio, 0.55f, 1.3f) - 1) * trust;
-                }
-                ratio = std::pow(ratio, float(shading));
+                const float ratio = std::pow(ratios.at<float>(y, x), float(strength));
                 const float d = distance.at<float>(y, x);
-                const float edge = d < rim ? 1 - 0.14f * float(shading) * (1 - d / rim) * (1 - d / rim) : 1;
+                const float edge = d < rim ? 1 - 0.14f * float(strength) * (1 - d / rim) * (1 - d / rim) : 1;
                 for (int c = 0; c < 3; ++c) {
                     const float lit = linearToSrgb(srgbToLinear(g[x][c] / 255.0f) * ratio * edge) * 255.0f;
                     p[x][c] = cv::saturate_cast<uchar>(p[x][c] * (1 - alphaValue) + lit * alphaValue);

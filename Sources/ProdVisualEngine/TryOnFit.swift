@@ -131,7 +131,11 @@ extension TryOnFit {
         let widthScale = personChest * 1.06 / garmentChest
         let lengthScale = widthScale * lengthOverWidth
         let garmentNeckY = (g.neck.left.y + g.neck.right.y) / 2
-        let personNeckY = l.neck.y
+        // The neckline's corners sit where the neck meets the shoulders' slope, a little above the
+        // shoulder joints; the person's own neckline (`l.neck`) may be a lower scoop, which would
+        // leave their clothes showing above the garment's shoulders.
+        let shoulderY = (l.shoulders.left.y + l.shoulders.right.y) / 2
+        let personNeckY = max(l.chinY + 0.08 * head, min(l.neck.y, shoulderY - 0.18 * head))
 
         // Down the body: linear from the neckline, through the waist for a dress.
         var mapY: (Double) -> Double = { personNeckY + ($0 - garmentNeckY) * lengthScale }

@@ -282,8 +282,55 @@ import Testing
         #expect(images.count == 1 && images[0].format == .png)
     }
 
-    /// Every bench person × garment (PRODVISUAL_VTO_FULL=1): the face is untouched in all, and
-    /// the garment stays on the silhouette in nearly all; a table for the log.
+    /// What the person wears under the garment does not show through it: neither a print's
+    /// skin-coloured spots (kept in front as "a hand") nor its edges (carried as "shading").
+    /// Measured over the middle of the tee's plain lower half, row by row between its edges: the
+    /// share of pixels whose chromaticity is far from the median (a hole showing the clothes
+    /// underneath), and the share whose luminance jumps against its neighbourhood (a print's
+    /// edges carried over as shading).
+    @Test(arguments: [("persons/049447_0.jpg", "patterned trousers, hands in pockets"), ("persons/01008_00.jpg", "a leopard skirt")])
+    func clothesUnderneathDoNotShowThrough(_ person: String, _ what: String) throws {
+        let results = try engine.tryOnDetailed(person: try Bench.bytes("vto/\(person)"),
+                                               garments: [TryOnGarment(bytes: try Bench.bytes("vto/garments/00055_00.jpg"))],
+                                               options: TryOnOptions(watermark: false, format: .png))
+        let result = try #require(results.first)
+        let output = try engine.decodePixels(result.image.bytes)
+        let width = output.width
+        let laid = (0..<output.height).filter { y in (0..<width).contains { result.coverage[y * width + $0] >= 250 } }
+        let top = try #require(laid.first), bottom = try #require(laid.last)
+        func luminance(_ x: Int, _ y: Int) -> Double {
+            let p = output.rgb(x: x, y: y)
+            return 0.2126 * Double(p[0]) + 0.7152 * Double(p[1]) + 0.0722 * Double(p[2])
+        }
+        var chroma: [(Double, Double)] = []
+        var jumps = 0
+        // The lower half of the tee (plain lilac below its logo), over the person's waist and hips.
+        for y in (top + bottom) / 2...(bottom - 4) {
+            let covered = (0..<width).filter { result.coverage[y * width + $0] >= 250 }
+            guard let left = covered.first, let right = covered.last, right - left > 40 else { continue }
+            let inset = (right - left) * 15 / 100
+            for x in (left + inset)...(right - inset) {
+                let p = output.rgb(x: x, y: y).map(Double.init)
+                let sum = max(1, p[0] + p[1] + p[2])
+                chroma.append((p[0] / sum, p[1] / sum))
+                var around = 0.0
+                for dy in -4...4 { for dx in -4...4 { around += luminance(x + dx, y + dy) } }
+                around /= 81
+                if abs(luminance(x, y) - around) > 0.12 * around { jumps += 1 }
+            }
+        }
+        try #require(chroma.count > 1000)
+        let median = (chroma.map(\.0).sorted()[chroma.count / 2], chroma.map(\.1).sorted()[chroma.count / 2])
+        let offColour = Double(chroma.filter { hypot($0.0 - median.0, $0.1 - median.1) > 0.06 }.count) / Double(chroma.count)
+        let jumpShare = Double(jumps) / Double(chroma.count)
+        print(String(format: "%@ (%@): %.2f%% of the tee's lower middle off its colour, %.2f%% with luminance jumps",
+                     person, what, 100 * offColour, 100 * jumpShare))
+        #expect(offColour < 0.005, "\(what) shows through the tee: \(offColour)")
+        #expect(jumpShare < 0.01, "\(what) shows through the tee's shading: \(jumpShare)")
+    }
+
+    /// Every bench person × garment (PRODVISUAL_VTO_FULL=1): the face is untouched and the
+    /// garment stays on the silhouette in all; a table for the log.
     @Test(.enabled(if: ProcessInfo.processInfo.environment["PRODVISUAL_VTO_FULL"] == "1"))
     func everyPersonAndGarment() throws {
         let persons = TryOnAnalysisTests.benchPersons.filter { $0 != "persons/051962_0.jpg" }
@@ -296,10 +343,11 @@ import Testing
                 times.append(Date().timeIntervalSince(start))
             }
         }
-        let onSilhouette = rows.filter { $0.1.silhouetteShare >= 0.9 }.count
-        print(String(format: "\n%d try-ons: %d with ≥ 90%% of the garment on the silhouette; mean %.2f s (analysis, try-on and measuring)",
+        let onSilhouette = rows.filter { $0.1.silhouetteShare >= 0.97 }.count
+        print(String(format: "\n%d try-ons: %d with ≥ 97%% of the garment on the silhouette; mean %.2f s (analysis, try-on and measuring)",
                      rows.count, onSilhouette, times.reduce(0, +) / Double(times.count)))
-        #expect(Double(onSilhouette) >= 0.9 * Double(rows.count))
+        // Measured: all 273 at 100%.
+        #expect(onSilhouette == rows.count, "\(rows.filter { $0.1.silhouetteShare < 0.97 }.map(\.0))")
     }
 }
 

@@ -182,9 +182,10 @@ int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint8_t *silhou
  * Lays the warped garment (RGBA, width*height*4, straight alpha) onto the RGB canvas in place:
  * its alpha is limited to `allowed` (0..255: the silhouette grown a little, the face and the
  * occluders cut out), its edge feathered by `feather` pixels, and the person's shading (the
- * band-passed luminance of `photo`, the untouched person photo of the same size, under it:
- * folds and body shading rather than prints) carried onto it with strength `shading` (0 none,
- * 1 full). Writes the coverage actually laid (0..255) to `coverage` when not NULL.
+ * illumination of `photo`, the untouched person photo of the same size, under it: its luminance
+ * with the edges between colours taken out, so folds and the body's roundness rather than prints
+ * or the clothes' own colours) carried onto it with strength `shading` (0 none, 1 full). Writes
+ * the coverage actually laid (0..255) to `coverage` when not NULL.
  */
 int pv_cv_vto_lay(uint8_t *canvas, const uint8_t *photo, size_t stride, int width, int height, const uint8_t *garment,
                   const uint8_t *allowed, double feather, double shading, uint8_t *coverage);
