@@ -217,6 +217,13 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
         // Skin: the colours of the face's middle.
         const pv::vto::SkinModel model(lab, cv::Rect(fx, fy, fw, fh));
         cv::Mat skin = model.mask(lab, silhouette);
+        {
+            // Much darker than the face, the hue of 8-bit Lab is noise: dark clothes would pass
+            // for skin in shadow and be cut out of the garment.
+            cv::Mat lightness;
+            cv::extractChannel(lab, lightness, 0);
+            skin &= lightness > std::max(0.0, model.l - 60);
+        }
         auto median = [](const std::vector<double> &v) { return pv::vto::medianOf(v); };
         auto mad = [&](const std::vector<double> &v, double m) {
             std::vector<double> d;
@@ -381,7 +388,8 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
             const double tolL = std::max(22.0, 2.5 * 1.48 * mad(hl, hairL)), tolA = std::max(7.0, 2.5 * 1.48 * mad(ha, hairA)),
                          tolB = std::max(8.0, 2.5 * 1.48 * mad(hb, hairB));
             cv::Mat hairLike(height, width, CV_8U, cv::Scalar(0));
-            const int lowest = std::min(height, fy + int(4.0 * fh));
+            // Long hair reaches the chest: about two and a half faces below the chin.
+            const int lowest = std::min(height, fy + int(3.5 * fh));
             // Hair falls beside the neck and over the shoulders, not over the throat.
             const int throatLeft = fx + fw / 8, throatRight = fx + fw - fw / 8, chinRow = fy + fh;
             pv::forEachRow(lowest, [&](int y) {
@@ -394,6 +402,10 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
                 }
             });
             hairLike &= ~skin;
+            // Hair is a solid mass: thin chains of its colour are a print or the sparkle of a
+            // dark dress, and must not carry "hair" from the head down over the torso.
+            const int thin = std::max(1, int(std::lround(0.05 * fw)));
+            cv::morphologyEx(hairLike, hairLike, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * thin + 1, 2 * thin + 1)));
             // Clothes of the hair's colour would read as hair everywhere: then no hair is kept.
             const double torsoArea = std::max(1, cv::countNonZero(torso & region));
             const double hairOnTorso = cv::countNonZero(hairLike & torso & region) / torsoArea;

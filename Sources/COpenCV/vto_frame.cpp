@@ -137,6 +137,22 @@ extern "C" int pv_cv_vto_cut(const uint8_t *rgba, int width, int height, const d
                 std::copy(sleeve + i * 4, sleeve + i * 4 + 4, bodyOut + i * 4);
                 std::fill(sleeve + i * 4, sleeve + i * 4 + 4, 0);
             }
+            // A seam allowance: the body's pixels next to the sleeve go with it too. The sleeve
+            // is laid turned and under the body, so this is hidden where the seams meet and fills
+            // the wedge that would open between them where they do not.
+            if (largest > 0) {
+                const int allowance = std::max(2, std::max(width, height) / 25);
+                cv::Mat reach;
+                cv::dilate(keep, reach, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * allowance + 1, 2 * allowance + 1)));
+                const bool left = sleeve == leftOut;
+                for (int y = 0; y < height; ++y) {
+                    for (int x = 0; x < width; ++x) {
+                        const size_t i = size_t(y) * width + x;
+                        if (!reach.data[i] || sleeve[i * 4 + 3] != 0 || bodyOut[i * 4 + 3] == 0 || (x < centreX) != left) continue;
+                        std::copy(bodyOut + i * 4, bodyOut + i * 4 + 4, sleeve + i * 4);
+                    }
+                }
+            }
         }
         return PV_CV_OK;
     } catch (...) {

@@ -234,9 +234,7 @@ extension ImageEngine {
         let count = rgba.width * rgba.height * 4
         var body = [UInt8](repeating: 0, count: count), left = body, right = body
         let polygon = fit.bodyOutline.flatMap { [$0.x, $0.y] }
-        let centre = (fit.source.first?.x ?? Double(rgba.width) / 2)
         let middle = fit.bodyOutline.map(\.x).reduce(0, +) / Double(fit.bodyOutline.count)
-        _ = centre
         var status = rgba.pixels.withUnsafeBufferPointer { pixels in
             polygon.withUnsafeBufferPointer { p in
                 body.withUnsafeMutableBufferPointer { b in

@@ -288,7 +288,8 @@ import Testing
     /// share of pixels whose chromaticity is far from the median (a hole showing the clothes
     /// underneath), and the share whose luminance jumps against its neighbourhood (a print's
     /// edges carried over as shading).
-    @Test(arguments: [("persons/049447_0.jpg", "patterned trousers, hands in pockets"), ("persons/01008_00.jpg", "a leopard skirt")])
+    @Test(arguments: [("persons/049447_0.jpg", "patterned trousers, hands in pockets"), ("persons/01008_00.jpg", "a leopard skirt"),
+                      ("persons/052767_0.jpg", "a dark sequinned dress")])
     func clothesUnderneathDoNotShowThrough(_ person: String, _ what: String) throws {
         let results = try engine.tryOnDetailed(person: try Bench.bytes("vto/\(person)"),
                                                garments: [TryOnGarment(bytes: try Bench.bytes("vto/garments/00055_00.jpg"))],

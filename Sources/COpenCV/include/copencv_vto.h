@@ -208,7 +208,9 @@ int pv_cv_vto_extend(const uint8_t *rgb, int width, int height, uint8_t *out, in
 /*
  * Cuts a garment's sleeves off its body: pixels of the straight-alpha RGBA `rgba` (width*height*4)
  * inside `polygon` (n points, interleaved x, y: the body's outline, shoulders, armpits and sides)
- * go to `body`, the others to `left` when left of `centre_x`, else to `right`; each output is
+ * go to `body`, the others to `left` when left of `centre_x`, else to `right`; each sleeve also
+ * gets a copy of the body's pixels within 4% of the image's long side of it (a seam allowance
+ * that fills the wedge opening between a turned sleeve and the body). Each output is
  * width*height*4 RGBA, transparent elsewhere.
  */
 int pv_cv_vto_cut(const uint8_t *rgba, int width, int height, const double *polygon, int n, double centre_x,
