@@ -126,7 +126,15 @@ extension TryOnFit {
         var fit = TryOnFit()
         let l = body.l, head = body.head
         let centreX = (g.neck.left.x + g.neck.right.x) / 2
-        let garmentChest = max(1, g.armpits.right.x - g.armpits.left.x)
+        // Without sleeves of its own, a top whose sleeves hang against its body (tiered, ruffled)
+        // reads as all body, and its "chest" spans the sleeves: a chest much wider than real
+        // shoulders (a round neckline between them, not straps or a halter) is taken at the
+        // shoulders' width.
+        let armpitWidth = max(1, g.armpits.right.x - g.armpits.left.x)
+        let shoulderWidth = g.shoulders.right.x - g.shoulders.left.x, neckWidth = g.neck.right.x - g.neck.left.x
+        let sleeveless = g.sleeveEnds.left == nil && g.sleeveEnds.right == nil
+        let shoulders = (0.3...0.625).contains(neckWidth / max(1, shoulderWidth))
+        let garmentChest = sleeveless && shoulders ? min(armpitWidth, 1.15 * shoulderWidth) : armpitWidth
         let personChest = body.chestWidth
         let widthScale = personChest * 1.06 / garmentChest
         let lengthScale = widthScale * lengthOverWidth
