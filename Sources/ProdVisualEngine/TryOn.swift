@@ -359,11 +359,9 @@ extension ImageEngine {
         stage.canvas = output
         var taken: [PixelRect] = [face]
         if options.watermark { taken.append(try Self.drawWatermark(on: &stage)) }
-        for (position, entry) in coverages.enumerated() {
-            let items = items
+        for entry in coverages {
             guard let slot = items.firstIndex(of: entry.index), let text = infos[slot]?.trimmingCharacters(in: .whitespacesAndNewlines),
                   !text.isEmpty else { continue }
-            _ = position
             let box = Self.boundingBox(entry.coverage.map { $0 >= 128 ? 255 : 0 }, width: w, height: h)
             let garmentBox = PixelRect(x: Int(Double(box.x) * scale + offsetX), y: Int(Double(box.y) * scale + offsetY),
                                        width: Int(Double(box.width) * scale), height: Int(Double(box.height) * scale))

@@ -53,13 +53,12 @@ import Testing
                 continue
             }
             analysed += 1
-            let l = analysis.landmarks, face = analysis.face, width = analysis.width, height = analysis.height
+            let l = analysis.landmarks, face = analysis.face
             let faceWidth = Double(face.width), faceBottom = Double(face.y + face.height)
             let shoulderSpan = l.shoulders.right.x - l.shoulders.left.x
             let onSilhouette = try Self.polygonOnSilhouette(analysis)
             print(path.padding(toLength: 28, withPad: " ", startingAt: 0), String(format: "%4d  %8@  %14.2f  %19.2f", face.width,
                   analysis.faceDetected ? "yes" : "no", shoulderSpan / faceWidth, onSilhouette))
-            _ = (width, height)
             for side in 0..<2 {
                 #expect(l.shoulders[side].y > faceBottom, "\(path): shoulders below the face")
                 #expect(l.chest[side].y > l.shoulders[side].y, "\(path): chest below the shoulders")

@@ -4,7 +4,8 @@ import Testing
 @testable import ProdVisualEngine
 
 /// Renders for looking at, not for checking: every person's and garment's landmarks drawn on the
-/// photo, and a contact sheet of every demo pair and every person × garment try-on. Run with
+/// photo, a contact sheet of every demo pair and every person × garment try-on, and one overview
+/// sheet (overview.png). Run with
 /// PRODVISUAL_VTO_REVIEW=1 (a few minutes); the sheets go to PRODVISUAL_VTO_REVIEW_DIR or
 /// /tmp/vto-review.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["PRODVISUAL_VTO_REVIEW"] == "1"))
@@ -208,6 +209,35 @@ extension TryOnReviewTests {
             try write(try Vips.encode(Raster(width: work.width, height: work.height, bands: 3, pixels: segmentation.mask.flatMap { [$0, $0, $0] }), as: .png, quality: 100), "person-mask-\(name).png")
             print(name, "confidence", segmentation.confidence)
         }
+    }
+}
+
+extension TryOnReviewTests {
+    /// The one sheet to look at: every bench person in one garment of each kind (a tee, a long
+    /// sleeve, a camisole, a tiered blouse, trousers, a dress) and an outfit, one row a person.
+    @Test func overviewSheet() throws {
+        let garments = ["00055_00.jpg", "00151_00.jpg", "048769_1.jpg", "049920_1.jpg", "051991_1.jpg", "053319_1.jpg"]
+        let bytes = try garments.map { try Bench.bytes("vto/garments/\($0)") }
+        var tiles: [(label: String, image: [UInt8])] = []
+        let options = TryOnOptions(size: .longSide(720), format: .jpeg)
+        for name in try Self.persons() {
+            let person = try Bench.bytes("vto/persons/\(name)")
+            tiles.append((name, person))
+            for (garment, data) in zip(garments, bytes) {
+                do {
+                    tiles.append((garment, try engine.tryOn(person: person, garments: [TryOnGarment(bytes: data)], options: options)[0].bytes))
+                } catch {
+                    tiles.append(("\(garment): \(error)", data))
+                }
+            }
+            do {
+                let outfit = [TryOnGarment(bytes: bytes[0], info: "€29.90"), TryOnGarment(bytes: bytes[4], info: "€79.00")]
+                tiles.append(("outfit", try engine.tryOn(person: person, garments: outfit, options: options)[0].bytes))
+            } catch {
+                tiles.append(("outfit: \(error)", person))
+            }
+        }
+        try write(try engine.contactSheet(tiles, columns: 8, tileSide: 320), "overview.png")
     }
 }
 
