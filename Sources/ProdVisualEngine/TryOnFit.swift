@@ -234,12 +234,16 @@ extension TryOnFit {
         }
         if !fit.sleevePlacements.isEmpty {
             // Above the shoulder seams up to the top, down from the seams through the armpits
-            // and the sides to the hem.
-            var outline = [ImagePoint(x: g.shoulders.left.x, y: -1), g.shoulders.left, g.armpits.left]
+            // and the sides to the hem. The body keeps a little of each sleeve's top beyond the
+            // seam: it covers the shoulder's round, which a sleeve turned down the arm leaves bare.
+            let cap = 0.08 * (g.armpits.right.x - g.armpits.left.x)
+            let capped = Sides(left: ImagePoint(x: g.shoulders.left.x - cap, y: g.shoulders.left.y),
+                               right: ImagePoint(x: g.shoulders.right.x + cap, y: g.shoulders.right.y))
+            var outline = [ImagePoint(x: capped.left.x, y: -1), capped.left, g.armpits.left]
             outline += g.outline.map { ImagePoint(x: $0.left, y: $0.y) }
             outline += [ImagePoint(x: g.hem.left.x, y: g.hem.left.y + 2), ImagePoint(x: g.hem.right.x, y: g.hem.right.y + 2)]
             outline += g.outline.reversed().map { ImagePoint(x: $0.right, y: $0.y) }
-            outline += [g.armpits.right, g.shoulders.right, ImagePoint(x: g.shoulders.right.x, y: -1)]
+            outline += [g.armpits.right, capped.right, ImagePoint(x: capped.right.x, y: -1)]
             fit.bodyOutline = outline
         }
         return fit
