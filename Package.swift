@@ -140,11 +140,13 @@ let package = Package(
         ),
         // Runs the built `prodvisual` executable and talks to it over loopback HTTP only, as a
         // customer would: no server module is linked in, so crashes and restarts are real.
-        // Starts the built `prodvisual` on loopback for the test targets that talk to a real server.
+        // Starts the built `prodvisual` on loopback for the test targets that talk to a real server,
+        // and serves what such a server fetches from loopback (the bench photos).
         .target(
             name: "ServerHarness",
             dependencies: [
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             path: "Tests/ServerHarness",

@@ -1,54 +1,15 @@
 import Foundation
 import Hummingbird
-import Logging
 import NIOCore
 import ProdVisualClient
 import Synchronization
 @testable import ServerHarness
-
-/// Runs a Hummingbird application on 127.0.0.1 with a port the kernel picks, hands `body`
-/// that port, and stops the server when `body` returns or throws.
-func withLoopbackServer<T: Sendable>(
-    _ router: Router<BasicRequestContext>, label: String,
-    _ body: (_ port: Int) async throws -> T
-) async throws -> T {
-    let (ports, portContinuation) = AsyncStream.makeStream(of: Int.self)
-    let app = Application(
-        router: router,
-        configuration: .init(address: .hostname("127.0.0.1", port: 0), serverName: label),
-        onServerRunning: { channel in
-            portContinuation.yield(channel.localAddress?.port ?? 0)
-            portContinuation.finish()
-        },
-        logger: Logger(label: label, factory: { _ in SwiftLogNoOpLogHandler() })
-    )
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await app.runService(gracefulShutdownSignals: []) }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next(), port > 0 else {
-            group.cancelAll()
-            throw ServerProcessError(description: "\(label) did not start")
-        }
-        do {
-            let result = try await body(port)
-            group.cancelAll()
-            return result
-        } catch {
-            group.cancelAll()
-            throw error
-        }
-    }
-}
 
 /// Source images over loopback, as a shop's CDN would serve them:
 /// `/packshots/<path>` (the bench photos, read in place from `shared/bench` beside the checkout,
 /// never copied into the repository), `/slow/<seconds>/<path>` (the same after a delay),
 /// `/too-large.jpg` (11 MB) and `/not-an-image.jpg` (text labelled as a JPEG).
 struct SourceServer: Sendable {
-    static let packshots = URL(fileURLWithPath: #filePath)
-        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        .appendingPathComponent("../shared/bench/packshots").standardizedFileURL
-
     let baseURL: String
     let photos: [String]
 
@@ -59,24 +20,11 @@ struct SourceServer: Sendable {
     func item(_ index: Int, webhookURL: String? = nil, imageURL: String? = nil) -> GenerateRequest {
         GenerateRequest(imageURL: imageURL ?? url(index), style: "white_bg", dimensions: "400x400", format: "jpeg", webhookURL: webhookURL)
     }
-
-    static func smallPhotos() throws -> [String] {
-        let manager = FileManager.default
-        guard manager.fileExists(atPath: packshots.path) else {
-            throw ServerProcessError(description: "The bench photos are missing: expected them in \(packshots.path)")
-        }
-        let photos = try manager.subpathsOfDirectory(atPath: packshots.path).filter { $0.hasSuffix(".jpg") }.sorted().filter {
-            let size = (try? manager.attributesOfItem(atPath: packshots.appendingPathComponent($0).path)[.size] as? Int) ?? .max
-            return size <= 150_000
-        }
-        guard !photos.isEmpty else { throw ServerProcessError(description: "No JPEG of at most 150 kB in \(packshots.path)") }
-        return photos
-    }
 }
 
 func withSourceServer<T: Sendable>(_ body: (SourceServer) async throws -> T) async throws -> T {
-    let photos = try SourceServer.smallPhotos()
-    let root = SourceServer.packshots
+    let photos = try Packshots.smallPhotos()
+    let root = Packshots.root
     let router = Router()
     router.get("**") { request, _ -> Response in
         var path = request.uri.path

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import Hummingbird
 import Synchronization
+@testable import ServerHarness
 
 /// One POST to the receiver's `/hook`, as it arrived.
 struct WebhookDelivery: Sendable {
