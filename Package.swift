@@ -36,7 +36,9 @@ let package = Package(
         .target(name: "CVips", dependencies: ["CLibVips"], cSettings: [.unsafeFlags(["-O2"])]),
         .target(
             name: "COpenCV",
-            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],
+            // Sources sit in one folder per capability (core, cutout, compose, analysis, tryon,
+            // models); private headers are included by their path from the target's root.
+            cxxSettings: [.headerSearchPath("."), .unsafeFlags(["-I/usr/include/opencv4", "-O2"])],
             linkerSettings: openCVModules.map { .linkedLibrary($0) }
         ),
         .systemLibrary(name: "CSQLite", pkgConfig: "sqlite3", providers: [.apt(["libsqlite3-dev"])]),

@@ -1,5 +1,5 @@
-#include "grabcut.hpp"
-#include "rows.hpp"
+#include "cutout/grabcut.hpp"
+#include "core/rows.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,8 +1,8 @@
 // Measurements for the photo analysis: what surrounds the product, how well the cutout's outline
 // follows the photo, the light on the product, its colours and its sharpness. Everything here
 // measures; the engine (Analysis.swift) decides what the numbers mean.
-#include "analysis.h"
-#include "rows.hpp"
+#include "copencv_analysis.h"
+#include "core/rows.hpp"
 
 #include <algorithm>
 #include <array>

@@ -11,8 +11,8 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "rows.hpp"
-#include "vto_shape.hpp"
+#include "core/rows.hpp"
+#include "tryon/shape.hpp"
 
 namespace {
 

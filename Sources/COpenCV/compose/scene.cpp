@@ -1,7 +1,7 @@
 // Scene painting for the styles: backdrops, procedural surfaces, shadows, reflections, shapes,
 // text blending and recolouring. Canvases are interleaved 8-bit, 3 (RGB) or 4 (RGBA) bands.
-#include "copencv.h"
-#include "rows.hpp"
+#include "copencv_compose.h"
+#include "core/rows.hpp"
 
 #include <algorithm>
 #include <cmath>

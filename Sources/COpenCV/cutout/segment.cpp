@@ -1,8 +1,8 @@
 // Product segmentation at working resolution: a background model fitted to the border,
 // a seed from colour distance and edges, then GrabCut initialised from that seed.
-#include "copencv.h"
-#include "grabcut.hpp"
-#include "rows.hpp"
+#include "copencv_cutout.h"
+#include "cutout/grabcut.hpp"
+#include "core/rows.hpp"
 
 #include <algorithm>
 #include <array>

@@ -1,5 +1,5 @@
 // The optional learned prior: a user-supplied salient-object model through OpenCV's DNN module.
-#include "copencv.h"
+#include "copencv_models.h"
 
 #include <cstring>
 #include <mutex>

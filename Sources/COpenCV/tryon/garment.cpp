@@ -12,7 +12,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
-#include "vto_shape.hpp"
+#include "tryon/shape.hpp"
 
 using namespace pv::vto;
 

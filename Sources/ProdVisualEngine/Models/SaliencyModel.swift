@@ -1,0 +1,32 @@
+import COpenCV
+
+extension Vision {
+    /// A user-supplied ONNX salient-object model, loaded once and shared by every render.
+    /// `@unchecked`: the C++ side serialises inference on the model behind a mutex.
+    final class SaliencyModel: @unchecked Sendable {
+        private let handle: OpaquePointer
+
+        init(path: String) throws(ImagingError) {
+            var error = [CChar](repeating: 0, count: 512)
+            guard let handle = pv_cv_saliency_load(path, &error, error.count) else {
+                let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+                throw .processingFailed("cannot load the segmentation model \(path): \(reason)")
+            }
+            self.handle = handle
+        }
+
+        deinit { pv_cv_saliency_free(handle) }
+
+        /// Saliency 0...255 per pixel of the raster.
+        func saliency(of rgb: Raster) throws(ImagingError) -> [UInt8] {
+            var map = [UInt8](repeating: 0, count: rgb.width * rgb.height)
+            let status = rgb.pixels.withUnsafeBufferPointer { pixels in
+                map.withUnsafeMutableBufferPointer {
+                    pv_cv_saliency_run(handle, pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3, $0.baseAddress)
+                }
+            }
+            guard status == 0 else { throw .processingFailed("the segmentation model failed (\(status))") }
+            return map
+        }
+    }
+}
