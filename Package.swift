@@ -46,7 +46,9 @@ let package = Package(
         // The imaging engine: decoding, cutout, compositing, encoding. Knows nothing of HTTP.
         .target(
             name: "ProdVisualEngine",
-            dependencies: ["CVips", "COpenCV"],
+            dependencies: ["CVips", "COpenCV", .product(name: "Crypto", package: "swift-crypto")],
+            // The catalogue of learned models: what scripts/install-models.py installs and checks.
+            resources: [.copy("Models/catalog.json")],
             swiftSettings: swiftSettings
         ),
         // Persistence behind the `Store` protocol; SQLite is the embedded default.
@@ -121,10 +123,7 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        .testTarget(
-            name: "EngineTests", dependencies: ["ProdVisualEngine"],
-            // A tiny ONNX model made by scripts/make-test-saliency-model.py.
-            resources: [.copy("Resources")], swiftSettings: swiftSettings),
+        .testTarget(name: "EngineTests", dependencies: ["ProdVisualEngine"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NetTests",
             dependencies: ["ProdVisualNet", .product(name: "Hummingbird", package: "hummingbird")],

@@ -36,10 +36,11 @@ public struct AppServices: Sendable {
         // The client must not follow redirects itself: SafeFetcher re-checks every hop.
         let httpClient = SafeFetcher.makeHTTPClient(policy: policy)
         let fetcher = SafeFetcher(httpClient: httpClient, policy: policy)
+        let (models, statuses) = try ModelSet.load(directory: configuration.modelDirectory)
+        logger.notice("\(ModelStatus.summary(statuses, directory: configuration.modelDirectory))")
         let generations = GenerationService(
             store: store,
-            engine: try ImageEngine(
-                limits: DecodeLimits(maxPixels: configuration.maxSourcePixels), segmentationModel: configuration.segmentationModel),
+            engine: try ImageEngine(limits: DecodeLimits(maxPixels: configuration.maxSourcePixels), models: models),
             pool: pool, fetcher: fetcher, outputs: outputs,
             productFiles: try ProductFiles(directory: configuration.productDirectory), outputLifetime: configuration.outputLifetime,
             maxSourceBytes: configuration.maxSourceBytes, parallelism: configuration.workers, clock: clock, logger: logger)

@@ -29,8 +29,8 @@ public struct ServerConfiguration: Sendable {
     public var maxSourceBytes = 10 * 1024 * 1024
     public var maxSourcePixels = 40_000_000
     public var sweepInterval: Duration = .seconds(300)
-    /// An ONNX salient-object model to seed the cutout with (see README); none by default.
-    public var segmentationModel: String?
+    /// The learned models (`make deps` installs them); without them the classical path runs.
+    public var modelDirectory = "models"
     public var role = ServerRole.all
     /// How long a worker's claim on a job lasts without renewal: how soon a dead worker's job
     /// is taken over.

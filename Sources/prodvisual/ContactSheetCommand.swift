@@ -12,11 +12,11 @@ struct ContactSheetCommand: ParsableCommand {
     @Option(help: "Platform preset.") var platform = "generic"
     @Option(help: "Output PNG file.") var out: String
     @Option(help: "Long side of each rendered style, in pixels.") var size = 1000
-    @OptionGroup var model: SegmentationModelOption
+    @OptionGroup var models: ModelDirectoryOption
 
     func run() throws {
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: input)))
-        let engine = try ImageEngine(segmentationModel: model.resolved)
+        let engine = try ImageEngine(models: try models.load().models)
         var tiles: [(label: String, image: [UInt8])] = []
         for style in StyleCatalog.all {
             var request = GenerationRequest(source: .bytes(bytes), style: style.id, platform: platform)

@@ -10,10 +10,10 @@ struct CutoutCommand: AsyncParsableCommand {
 
     @Argument(help: "Source images (JPEG, PNG or WebP).") var inputs: [String]
     @Option(help: "Directory for the PNGs (created if missing).") var out: String
-    @OptionGroup var model: SegmentationModelOption
+    @OptionGroup var models: ModelDirectoryOption
 
     func run() async throws {
-        let engine = try ImageEngine(segmentationModel: model.resolved)
+        let engine = try ImageEngine(models: try models.load().models)
         let directory = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var failures = 0

@@ -26,7 +26,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(name: .customLong("height-label"), help: "Dimensions: the height label.") var heightLabel: String?
     @Option(name: .customLong("compare-style"), help: "Comparison: the style beside the original.") var compareStyle: String?
     @Option(name: .customLong("color"), help: "Colour variants: a hex colour (repeat for more).") var colors: [String] = []
-    @OptionGroup var model: SegmentationModelOption
+    @OptionGroup var models: ModelDirectoryOption
 
     func run() async throws {
         let bytes: [UInt8]
@@ -51,7 +51,7 @@ struct GenerateCommand: AsyncParsableCommand {
         do {
             let plan = try GenerationPlan(validating: request)
             let started = Date()
-            let rendered = try ImageEngine(segmentationModel: model.resolved).render(source: bytes, spec: plan.renderSpec(watermark: nil))
+            let rendered = try ImageEngine(models: try models.load().models).render(source: bytes, spec: plan.renderSpec(watermark: nil))
             try Data(rendered.bytes).write(to: URL(fileURLWithPath: out))
             let millis = Int(Date().timeIntervalSince(started) * 1000)
             print("\(out): \(rendered.width)x\(rendered.height) \(rendered.format.rawValue), \(rendered.bytes.count) bytes in \(millis) ms")

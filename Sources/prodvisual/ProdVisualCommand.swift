@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProdVisualEngine
 import Foundation
 
 #if canImport(Glibc)
@@ -10,7 +11,7 @@ struct ProdVisualCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prodvisual",
         abstract: "Marketplace-ready product visuals from a product photo.",
-        subcommands: [ServeCommand.self, KeysCommand.self, CreditsCommand.self, GenerateCommand.self, CutoutCommand.self, ContactSheetCommand.self, BenchCommand.self])
+        subcommands: [ServeCommand.self, KeysCommand.self, CreditsCommand.self, GenerateCommand.self, CutoutCommand.self, ContactSheetCommand.self, ModelsCommand.self, BenchCommand.self])
 
     /// Runs the command, then leaves without exit-time teardown. Pango renders text with a font
     /// thread of its own that can still be working when a command returns; destroying its
@@ -44,12 +45,16 @@ struct DataDirectoryOption: ParsableArguments {
     var path: String?
 }
 
-/// The optional learned prior for the cutout, shared by every command that cuts out.
-struct SegmentationModelOption: ParsableArguments {
-    @Option(name: .customLong("segmentation-model"), help: "ONNX salient-object model (U²-Net style) to seed the cutout. Env: PRODVISUAL_SEGMENTATION_MODEL.")
+/// Where the learned models are (`make deps` installs them), shared by every command that renders.
+struct ModelDirectoryOption: ParsableArguments {
+    @Option(name: .customLong("model-dir"), help: "Directory of the learned models (default ./models). Env: PRODVISUAL_MODEL_DIR.")
     var path: String?
 
-    var resolved: String? { path ?? environment.string(forKey: "prodvisual.segmentation.model") }
+    var resolved: String { path ?? environment.string(forKey: "prodvisual.model.dir") ?? "models" }
+
+    /// The catalogue's models from the directory; a missing or mismatched one is left out and
+    /// its task runs on the classical path.
+    func load() throws -> (models: ModelSet, statuses: [ModelStatus]) { try ModelSet.load(directory: resolved) }
 }
 
 /// A failure while running a command (not a usage mistake): printed as "Error: …", exit 1.

@@ -32,7 +32,7 @@ struct ServeCommand: AsyncParsableCommand {
     var shutdownGrace: Double?
     @Option(name: .customLong("webhook-retry-base-seconds"), help: "First webhook retry delay; doubles up to an hour (default 30). Env: PRODVISUAL_WEBHOOK_RETRY_BASE_SECONDS.")
     var webhookRetryBase: Double?
-    @OptionGroup var model: SegmentationModelOption
+    @OptionGroup var models: ModelDirectoryOption
 
     func run() async throws {
         var logger = Logger(label: "prodvisual")
@@ -48,7 +48,7 @@ struct ServeCommand: AsyncParsableCommand {
             perMinute: perMinute ?? environment.int(forKey: "prodvisual.rate.limit.per.minute", default: configuration.rateLimits.perMinute),
             perDay: perDay ?? environment.int(forKey: "prodvisual.rate.limit.per.day", default: configuration.rateLimits.perDay))
         configuration.workers = workers ?? environment.int(forKey: "prodvisual.workers", default: configuration.workers)
-        configuration.segmentationModel = model.resolved
+        configuration.modelDirectory = models.resolved
         let roleName = role ?? environment.string(forKey: "prodvisual.role", default: ServerRole.all.rawValue)
         guard let resolvedRole = ServerRole(rawValue: roleName) else {
             throw ValidationError("--role must be api, worker or all; got '\(roleName)'.")

@@ -190,6 +190,20 @@ func greySpread(_ image: PixelImage, _ r: PixelRect) -> Double {
         #expect(!marks.contains { $0.rect.y > 0.45 && $0.rect.y < 0.62 }, "label copy taken for a mark: \(marks)")
     }
 
+    /// With the text model, the words go too: the label's copy, not only the brand.
+    @Test func withTheTextModelTheLabelsWordsAreRemovedAsWell() throws {
+        let models = try InstalledModels.require()
+        let withText = try ImageEngine(models: models)
+        let source = try Bench.bytes("packshots/B07GTFSCHB/844a1cce.jpg")
+        let result = try withText.removingMarks(source: source)
+        #expect(result.marks.contains { $0.kind == .words && $0.rect.y > 0.45 && $0.rect.y < 0.62 }, "the copy: \(result.marks)")
+        // Read back with the same model: most of the words are gone.
+        let detector = try #require(models.text)
+        let before = try detector.regions(in: try Vips.decode(source, fittingIn: 1024, 1024)).count
+        let after = try detector.regions(in: try Vips.decode(result.bytes, fittingIn: 1024, 1024)).count
+        #expect(Double(after) <= 0.3 * Double(before), "\(before) text regions before, \(after) after")
+    }
+
     @Test func noProductNoMarks() throws {
         // Sixteen white bulbs on white: the cutout finds no product, so nothing is touched.
         let source = try Bench.bytes("packshots/B074M5HPBD/9ea6992d.jpg")

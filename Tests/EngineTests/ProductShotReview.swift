@@ -78,7 +78,7 @@ struct ProductShotReview {
             let started = ContinuousClock.now
             let result = try engine.removingMarks(source: source)
             let elapsed = ContinuousClock.now - started
-            print("\(path): \(result.marks.count) marks in \(elapsed): \(result.marks.map { String(format: "(%.2f %.2f %.2f %.2f) ΔE %.0f", $0.rect.x, $0.rect.y, $0.rect.width, $0.rect.height, $0.contrast) })")
+            print("\(path): \(result.marks.count) marks in \(elapsed): \(result.marks.map { String(format: "(%.2f %.2f %.2f %.2f) ΔE %.0f (0: words)", $0.rect.x, $0.rect.y, $0.rect.width, $0.rect.height, $0.contrast ?? 0) })")
             tiles.append((String(path.split(separator: "/").last!), source))
             tiles.append(("\(result.marks.count) mark(s) removed", result.bytes))
             // The largest mark, before and after, twice its size around it.

@@ -74,3 +74,20 @@ extern "C" int pv_cv_watermark(uint8_t *canvas, int width, int height, int bands
         return PV_CV_FAILED;
     }
 }
+
+extern "C" int pv_cv_cover(uint8_t *coverage, int width, int height,
+                           const uint8_t *layer, int layer_width, int layer_height, int x, int y) {
+    if (!coverage || !layer || width < 1 || height < 1 || layer_width < 1 || layer_height < 1) return PV_CV_INVALID_ARGUMENT;
+    try {
+        const cv::Rect placed = cv::Rect(x, y, layer_width, layer_height) & cv::Rect(0, 0, width, height);
+        if (placed.empty()) return PV_CV_OK;
+        const cv::Mat source(layer_height, layer_width, CV_8UC4, const_cast<uint8_t *>(layer));
+        cv::Mat alpha;
+        cv::extractChannel(source(cv::Rect(placed.x - x, placed.y - y, placed.width, placed.height)), alpha, 3);
+        cv::Mat target = cv::Mat(height, width, CV_8U, coverage)(placed);
+        cv::max(target, alpha, target);
+        return PV_CV_OK;
+    } catch (...) {
+        return PV_CV_FAILED;
+    }
+}

@@ -331,7 +331,6 @@ struct Seeding {
     BackgroundModel model;
     double surfaceNoise = 0;
     double darkestShadow = 0;
-    cv::Mat prior;       // the learned saliency map, when it seeded GrabCut instead
 };
 
 // Phase one: the backdrop model and the seed it gives. Cheap next to GrabCut, and the seed's
@@ -582,45 +581,144 @@ int segmentByFraming(const cv::Mat &rgb, cv::Mat &mask, pv_cutout_report &report
     return PV_CV_OK;
 }
 
-// Phase one with a learned prior: the saliency map, not the backdrop, seeds GrabCut, which then
-// runs over the whole frame.
-int seedFromPrior(const cv::Mat &prior, Seeding &seeding) {
-    const int w = prior.cols, h = prior.rows;
-    const int foreground = cv::countNonZero(prior >= 128);
-    if (foreground < 0.002 * w * h) return PV_CV_NO_SUBJECT;
-    seeding.labels = cv::Mat(h, w, CV_8U, cv::Scalar(cv::GC_PR_BGD));
-    seeding.labels.setTo(cv::GC_PR_FGD, prior >= 128);
-    cv::Mat sure;
-    cv::erode(prior >= 230, sure, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
-    seeding.labels.setTo(cv::GC_FGD, sure);
-    seeding.labels.setTo(cv::GC_BGD, prior < 25);
-    seeding.region = cv::Rect(0, 0, w, h);
-    seeding.estimate = cv::boundingRect(prior >= 128);
-    seeding.prior = prior.clone();
-    return PV_CV_OK;
+// Fragments are no product: pieces scattered over a box they fill a small share of (a white
+// product lost against a light backdrop, print on a label). The engine then keeps the whole
+// photo rather than handing out the pieces.
+bool fragmented(const cv::Mat &mask) {
+    std::vector<cv::Point> points;
+    cv::findNonZero(mask, points);
+    if (points.size() <= 3) return false;
+    std::vector<cv::Point> hull;
+    cv::convexHull(points, hull);
+    return double(points.size()) / std::max(1.0, cv::contourArea(hull)) < 0.3;
 }
 
-int cutFromPrior(const cv::Mat &rgb, Seeding &seeding, cv::Mat &mask, pv_cutout_report &report) {
+// Skin, as a hand or arm holding the product shows it: YCrCb's usual skin cluster, not too dark.
+cv::Mat skinLike(const cv::Mat &rgb) {
+    cv::Mat ycrcb;
+    cv::cvtColor(rgb, ycrcb, cv::COLOR_RGB2YCrCb);
+    cv::Mat skin;
+    cv::inRange(ycrcb, cv::Scalar(50, 135, 85), cv::Scalar(255, 175, 130), skin);
+    cv::morphologyEx(skin, skin, cv::MORPH_OPEN, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+    return skin;
+}
+
+// A hand or arm holding the product: skin inside the salient region that reaches the frame's
+// edge (the arm comes from outside the photo). Left alone when it is most of the region: then
+// the skin-coloured thing is the product itself.
+cv::Mat holdingHand(const cv::Mat &rgb, const cv::Mat &salient) {
     const int w = rgb.cols, h = rgb.rows;
-    const cv::Mat &prior = seeding.prior;
-    if (cv::countNonZero(prior >= 128) < w * h) pv::grabCut(rgb, seeding.labels, 4);
-    cv::Mat product = cleanUp((seeding.labels == cv::GC_FGD) | (seeding.labels == cv::GC_PR_FGD), 0.05, 0.0008);
+    const cv::Mat skin = skinLike(rgb) & salient;
+    cv::Mat labels, stats, centroids;
+    const int count = cv::connectedComponentsWithStats(skin, labels, stats, centroids, 8, CV_32S);
+    const int band = std::max(2, int(0.02 * std::min(w, h)));
+    cv::Mat hand = cv::Mat::zeros(h, w, CV_8U);
+    for (int i = 1; i < count; ++i) {
+        const int x = stats.at<int>(i, cv::CC_STAT_LEFT), y = stats.at<int>(i, cv::CC_STAT_TOP);
+        const int right = x + stats.at<int>(i, cv::CC_STAT_WIDTH), bottom = y + stats.at<int>(i, cv::CC_STAT_HEIGHT);
+        const bool reachesEdge = x < band || y < band || right > w - band || bottom > h - band;
+        if (!reachesEdge || stats.at<int>(i, cv::CC_STAT_AREA) < 0.003 * w * h) continue;
+        // An arm enters the frame across a small part of its edge; a wooden table or a beige
+        // wall that the map half-includes runs along it.
+        const cv::Mat component = labels == i;
+        const double contact = std::max(
+            {cv::countNonZero(component.colRange(0, band)) / double(band * h), cv::countNonZero(component.colRange(w - band, w)) / double(band * h),
+             cv::countNonZero(component.rowRange(0, band)) / double(band * w), cv::countNonZero(component.rowRange(h - band, h)) / double(band * w)});
+        if (contact <= 0.35) hand.setTo(255, component);
+    }
+    const double salientArea = cv::countNonZero(salient);
+    if (salientArea <= 0 || cv::countNonZero(hand) > 0.6 * salientArea) return cv::Mat::zeros(h, w, CV_8U);
+    // The skin rule misses the shaded edge of a finger: take a little around it too.
+    cv::dilate(hand, hand, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
+    return hand;
+}
+
+// Share of the frame's border, per side, that the mask covers: left, top, right, bottom.
+std::array<double, 4> edgeCoverage(const cv::Mat &mask) {
+    const int w = mask.cols, h = mask.rows;
+    return {cv::countNonZero(mask.col(0)) / double(h), cv::countNonZero(mask.row(0)) / double(w),
+            cv::countNonZero(mask.col(w - 1)) / double(h), cv::countNonZero(mask.row(h - 1)) / double(w)};
+}
+
+// The classical cut and the learned saliency map, fused: the map leads where the backdrop
+// model was unsure (rooms, hands, glass), the classical mask keeps its say in proportion to its
+// confidence (white on white, coloured seamless paper), and GrabCut settles the edge between.
+int cutFused(const cv::Mat &rgb, const cv::Mat &classical, double classicalConfidence, double backdropFit, bool dropHands, const cv::Mat &saliency,
+             const std::vector<cv::Rect> &text, cv::Mat &mask, pv_cutout_report &report) {
+    const int w = rgb.cols, h = rgb.rows;
+    if (cv::countNonZero(saliency >= 128) < 0.002 * w * h) return PV_CV_NO_SUBJECT;
+    cv::Mat learned, evidence;
+    saliency.convertTo(learned, CV_32F, 1.0 / 255);
+    if (classical.empty()) {
+        evidence = cv::Mat::zeros(h, w, CV_32F);
+    } else {
+        classical.convertTo(evidence, CV_32F, 1.0 / 255);
+        cv::GaussianBlur(evidence, evidence, cv::Size(5, 5), 0);
+    }
+    // The classical mask counts as far as its backdrop model explains the border: on a clean
+    // backdrop it keeps thin parts the map misses, in a room it has no say.
+    const float weight = float(0.35 * backdropFit * std::clamp(classicalConfidence / 0.75, 0.0, 1.0));
+    cv::Mat prior = (1 - weight) * learned + weight * evidence;
+
+    const cv::Mat hand = dropHands ? holdingHand(rgb, prior >= 0.5f) : cv::Mat::zeros(h, w, CV_8U);
+    prior.setTo(0, hand);
+
+    // GrabCut settles a band around the prior's edge: a map this decisive is right away from
+    // its edges, and the cut's cost grows with the pixels it must decide.
+    const cv::Mat inside = prior >= 0.5f;
+    cv::Mat edge, band;
+    cv::morphologyEx(inside, edge, cv::MORPH_GRADIENT, cv::getStructuringElement(cv::MORPH_RECT, cv::Size(3, 3)));
+    const int reach = std::max(4, int(std::lround(0.02 * std::max(w, h))));
+    cv::dilate(edge, band, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * reach + 1, 2 * reach + 1)));
+    // Where the map hesitates (neither near 0 nor near 1), GrabCut decides too.
+    band |= (prior > 0.15f) & (prior < 0.85f);
+    // A map that hesitates over much of the frame does not know where the product is (a page of
+    // text, a pattern): it has nothing to add to the classical cut.
+    if (cv::countNonZero(band) > 0.3 * w * h) return PV_CV_NO_SUBJECT;
+    cv::Mat labels(h, w, CV_8U, cv::Scalar(cv::GC_BGD));
+    labels.setTo(cv::GC_FGD, inside);
+    labels.setTo(cv::GC_PR_BGD, band & ~inside);
+    labels.setTo(cv::GC_PR_FGD, band & inside);
+    // Printed text inside the product is product: thin letters on a label must stay opaque.
+    cv::Mat letters = cv::Mat::zeros(h, w, CV_8U);
+    for (const cv::Rect &box : text) letters(box & cv::Rect(0, 0, w, h)).setTo(255);
+    labels.setTo(cv::GC_FGD, letters & (prior >= 0.5f));
+    labels.setTo(cv::GC_BGD, hand);
+    // GrabCut only around what the prior holds possible.
+    cv::Rect region = cv::boundingRect(labels != cv::GC_BGD);
+    const int margin = std::max(8, int(0.05 * std::max(region.width, region.height)));
+    region = cv::Rect(region.x - margin, region.y - margin, region.width + 2 * margin, region.height + 2 * margin) & cv::Rect(0, 0, w, h);
+    cv::Mat roi = labels(region).clone();
+    const int undecided = cv::countNonZero((roi == cv::GC_PR_FGD) | (roi == cv::GC_PR_BGD));
+    if (undecided > 64) pv::grabCut(rgb(region), roi, 3);
+    cv::Mat product = cv::Mat::zeros(h, w, CV_8U);
+    product(region).setTo(255, (roi == cv::GC_FGD) | (roi == cv::GC_PR_FGD));
+    product = cleanUp(product & ~hand, 0.05, 0.0008);
     if (cv::countNonZero(product) < 0.002 * w * h) return PV_CV_NO_SUBJECT;
-    describeBox(product, report);
-    // A decisive map (mostly near 0 or 1) is one the model is sure of.
-    report.confidence = double(cv::countNonZero((prior < 25) | (prior > 230))) / double(w * h);
     mask = product;
+    describeBox(product, report);
+    report.uniform_background = 0;
+
+    // A decisive map (mostly near 0 or 1) is one the model is sure of.
+    const double decisive = double(cv::countNonZero((saliency < 25) | (saliency > 230))) / double(w * h);
+    double confidence = std::max(classicalConfidence, decisive * 0.9);
+    // A product running off two opposite edges is no product on a backdrop but a close-up or a
+    // crop of one: the whole frame is the honest answer there.
+    const auto edges = edgeCoverage(product);
+    const bool runsOff = (edges[0] > 0.03 && edges[2] > 0.03) || (edges[1] > 0.03 && edges[3] > 0.03);
+    if (runsOff || fragmented(product)) confidence = std::min(confidence, 0.05);
+    report.confidence = confidence;
     return PV_CV_OK;
 }
 
 // The backdrop's cut, second-guessed: a border that is no clean backdrop hands over to the
-// framing prior, and scattered fragments are flagged as no product.
-int cutWithFallbacks(const cv::Mat &image, Seeding &seeding, cv::Mat &result, pv_cutout_report &report) {
+// framing prior (when `framing`), and scattered fragments are flagged as no product.
+int cutWithFallbacks(const cv::Mat &image, Seeding &seeding, bool framing, bool dropHands, cv::Mat &result, pv_cutout_report &report) {
     int status = cutFromSeed(image, seeding, result, report);
     // Below this the border was no clean backdrop; the framing prior does better there.
     constexpr double clutteredBelow = 0.4;
     // The engine keeps the whole photo below 0.1 whatever the framing finds: skip that GrabCut.
-    if ((status == PV_CV_NO_SUBJECT || report.confidence < clutteredBelow) && report.confidence >= 0.1) {
+    if (framing && (status == PV_CV_NO_SUBJECT || report.confidence < clutteredBelow) && report.confidence >= 0.1) {
         pv_cutout_report framed = report;
         cv::Mat framedMask;
         if (segmentByFraming(image, framedMask, framed) == PV_CV_OK) {
@@ -633,17 +731,15 @@ int cutWithFallbacks(const cv::Mat &image, Seeding &seeding, cv::Mat &result, pv
         }
     }
     if (status != PV_CV_OK) return status;
-    // Fragments are no product: pieces scattered over a box they fill a small share of (a
-    // white product lost against a light backdrop, print on a label). Say so, so that the
-    // engine keeps the whole photo rather than handing out the pieces.
-    std::vector<cv::Point> points;
-    cv::findNonZero(result, points);
-    if (points.size() > 3) {
-        std::vector<cv::Point> hull;
-        cv::convexHull(points, hull);
-        const double solidity = double(points.size()) / std::max(1.0, cv::contourArea(hull));
-        if (solidity < 0.3) report.confidence = std::min(report.confidence, 0.05);
+    // A hand holding the product in front of a plain wall stands out of the backdrop as well as
+    // the product does.
+    const cv::Mat hand = dropHands ? holdingHand(image, result) : cv::Mat();
+    if (!hand.empty() && cv::countNonZero(hand) > 0) {
+        result = cleanUp(result & ~hand, 0.05, 0.0008);
+        if (cv::countNonZero(result) < 0.002 * image.cols * image.rows) return PV_CV_NO_SUBJECT;
+        describeBox(result, report);
     }
+    if (fragmented(result)) report.confidence = std::min(report.confidence, 0.05);
     return PV_CV_OK;
 }
 
@@ -652,24 +748,38 @@ int cutWithFallbacks(const cv::Mat &image, Seeding &seeding, cv::Mat &result, pv
 struct pv_segmenter {
     cv::Mat image;
     Seeding seeding;
+    bool seedEmpty = false;
+    bool dropHands = true;
+    // The classical cut, kept for the fusion.
+    cv::Mat classical;
+    double classicalConfidence = 0;
 };
 
-extern "C" int pv_cv_segmenter_create(const uint8_t *rgb, int width, int height, size_t stride,
-                                      const uint8_t *saliency, pv_segmenter **out) {
+extern "C" int pv_cv_segmenter_create(const uint8_t *rgb, int width, int height, size_t stride, int drop_hands, pv_segmenter **out) {
     if (!rgb || !out || width < 8 || height < 8) return PV_CV_INVALID_ARGUMENT;
     *out = nullptr;
     try {
         auto segmenter = std::make_unique<pv_segmenter>();
         segmenter->image = cv::Mat(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride).clone();
-        const int status = saliency
-            ? seedFromPrior(cv::Mat(height, width, CV_8U, const_cast<uint8_t *>(saliency)), segmenter->seeding)
-            : seedFromBackdrop(segmenter->image, segmenter->seeding);
-        if (status != PV_CV_OK) return status;
+        segmenter->dropHands = drop_hands != 0;
+        const int status = seedFromBackdrop(segmenter->image, segmenter->seeding);
+        if (status == PV_CV_NO_SUBJECT) {
+            segmenter->seedEmpty = true;
+            segmenter->seeding.estimate = cv::Rect(0, 0, width, height);
+        } else if (status != PV_CV_OK) {
+            return status;
+        }
         *out = segmenter.release();
         return PV_CV_OK;
     } catch (...) {
         return PV_CV_FAILED;
     }
+}
+
+extern "C" double pv_cv_segmenter_backdrop_fit(const pv_segmenter *segmenter) {
+    if (segmenter->seedEmpty) return 0;
+    const BackgroundModel &model = segmenter->seeding.model;
+    return std::clamp((model.inlierShare - 0.6) / 0.35, 0.0, 1.0) * std::clamp(1.5 - model.noise / 8.0, 0.0, 1.0);
 }
 
 extern "C" void pv_cv_segmenter_estimate(const pv_segmenter *segmenter, int *x, int *y, int *width, int *height) {
@@ -680,16 +790,43 @@ extern "C" void pv_cv_segmenter_estimate(const pv_segmenter *segmenter, int *x, 
     *height = region.height;
 }
 
-extern "C" int pv_cv_segmenter_finish(pv_segmenter *segmenter, uint8_t *mask, pv_cutout_report *report) {
+extern "C" int pv_cv_segmenter_finish(pv_segmenter *segmenter, int framing_fallback, uint8_t *mask, pv_cutout_report *report) {
     if (!segmenter || !mask || !report) return PV_CV_INVALID_ARGUMENT;
     try {
-        cv::Mat result;
         *report = pv_cutout_report{};
-        const int status = segmenter->seeding.prior.empty()
-            ? cutWithFallbacks(segmenter->image, segmenter->seeding, result, *report)
-            : cutFromPrior(segmenter->image, segmenter->seeding, result, *report);
+        if (segmenter->seedEmpty) return PV_CV_NO_SUBJECT;
+        cv::Mat result;
+        const int status = cutWithFallbacks(segmenter->image, segmenter->seeding, framing_fallback != 0, segmenter->dropHands, result, *report);
         if (status != PV_CV_OK) return status;
+        segmenter->classical = result;
+        segmenter->classicalConfidence = report->confidence;
         cv::Mat out(segmenter->image.rows, segmenter->image.cols, CV_8U, mask);
+        result.copyTo(out);
+        return PV_CV_OK;
+    } catch (...) {
+        return PV_CV_FAILED;
+    }
+}
+
+extern "C" int pv_cv_segmenter_fuse(pv_segmenter *segmenter, const uint8_t *saliency, const int *text_boxes, int text_count,
+                                    uint8_t *mask, pv_cutout_report *report) {
+    if (!segmenter || !saliency || !mask || !report || text_count < 0 || (text_count > 0 && !text_boxes)) return PV_CV_INVALID_ARGUMENT;
+    try {
+        const cv::Mat &image = segmenter->image;
+        std::vector<cv::Rect> text;
+        for (int i = 0; i < text_count; ++i) text.emplace_back(text_boxes[4 * i], text_boxes[4 * i + 1], text_boxes[4 * i + 2], text_boxes[4 * i + 3]);
+        pv_cutout_report fused = *report;
+        cv::Mat result;
+        const cv::Mat map(image.rows, image.cols, CV_8U, const_cast<uint8_t *>(saliency));
+        const int status = cutFused(image, segmenter->classical, segmenter->classicalConfidence,
+                                   pv_cv_segmenter_backdrop_fit(segmenter), segmenter->dropHands, map, text, result, fused);
+        if (status != PV_CV_OK) return status;
+        if (!segmenter->seedEmpty) {
+            fused.background_noise = segmenter->seeding.model.noise;
+            fused.shadow_strength = std::min(1.0, segmenter->seeding.darkestShadow);
+        }
+        *report = fused;
+        cv::Mat out(image.rows, image.cols, CV_8U, mask);
         result.copyTo(out);
         return PV_CV_OK;
     } catch (...) {

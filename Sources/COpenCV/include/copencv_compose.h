@@ -18,6 +18,13 @@ int pv_cv_composite(uint8_t *canvas, int width, int height, int bands,
                     const uint8_t *layer, int layer_width, int layer_height, int x, int y);
 
 /*
+ * Marks where an RGBA `layer` placed at (x, y) covers a one-band `coverage` map of the canvas's
+ * size: each pixel keeps the larger of its value and the layer's alpha. Clipped to the map.
+ */
+int pv_cv_cover(uint8_t *coverage, int width, int height,
+                const uint8_t *layer, int layer_width, int layer_height, int x, int y);
+
+/*
  * Tiles a one-band text mask diagonally across the canvas (bands 3 or 4), blending dark grey at
  * `opacity` with a light outline, so the mark stays visible on light and dark areas.
  */

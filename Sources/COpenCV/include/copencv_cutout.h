@@ -31,21 +31,29 @@ int pv_cv_refine(const uint8_t *rgb, int width, int height, size_t stride,
 
 /*
  * Segments the product in an RGB image (3 bytes a pixel, rows `stride` bytes apart) at working
- * resolution, in two phases so that callers can start decoding the product's region while
- * GrabCut runs:
- *  - create: a smooth background model fitted to the border and a distance-and-edge seed (or,
- *    with `saliency`, width*height bytes of a learned map, the map as the seed). Copies the
- *    pixels. PV_CV_NO_SUBJECT when nothing stands out.
+ * resolution, in phases so that callers can decode the product's region, or run a learned
+ * model, while GrabCut runs:
+ *  - create: a smooth background model fitted to the border and a distance-and-edge seed.
+ *    Copies the pixels. With `drop_hands`, a hand or arm holding the product (skin reaching in
+ *    from the frame's edge) is left out of the cuts; without, for photos of people.
+ *  - backdrop_fit: 0..1, how well a smooth backdrop explains the border: low in rooms and on
+ *    cluttered tables, where the learned prior will be wanted.
  *  - estimate: the seed's bounding box, in working pixels: where the product is expected.
- *  - finish: GrabCut initialised from the seed and clean-up. Writes width*height mask bytes
- *    (255 = product). Call it once.
+ *  - finish: GrabCut initialised from the seed and clean-up (with `framing_fallback`, a
+ *    centred-framing GrabCut where the border is no backdrop). Writes width*height mask bytes
+ *    (255 = product). PV_CV_NO_SUBJECT when nothing stands out. Call it once.
+ *  - fuse: after finish (whatever it answered), the classical cut fused with a learned saliency
+ *    map (width*height bytes, 0..255), hands holding the product dropped; `text_boxes` are
+ *    `text_count` (x, y, width, height) boxes of printed text that stays opaque inside the product.
  */
 typedef struct pv_segmenter pv_segmenter;
 
-int pv_cv_segmenter_create(const uint8_t *rgb, int width, int height, size_t stride,
-                           const uint8_t *saliency, pv_segmenter **segmenter);
+int pv_cv_segmenter_create(const uint8_t *rgb, int width, int height, size_t stride, int drop_hands, pv_segmenter **segmenter);
+double pv_cv_segmenter_backdrop_fit(const pv_segmenter *segmenter);
 void pv_cv_segmenter_estimate(const pv_segmenter *segmenter, int *x, int *y, int *width, int *height);
-int pv_cv_segmenter_finish(pv_segmenter *segmenter, uint8_t *mask, pv_cutout_report *report);
+int pv_cv_segmenter_finish(pv_segmenter *segmenter, int framing_fallback, uint8_t *mask, pv_cutout_report *report);
+int pv_cv_segmenter_fuse(pv_segmenter *segmenter, const uint8_t *saliency, const int *text_boxes, int text_count,
+                         uint8_t *mask, pv_cutout_report *report);
 void pv_cv_segmenter_free(pv_segmenter *segmenter);
 
 #ifdef __cplusplus

@@ -10,7 +10,7 @@
 extern "C" {
 #endif
 
-/* A user-supplied salient-object model (U^2-Net style: 1x3x320x320 RGB in, a saliency map out). */
+/* A salient-object model (U^2-Net style: 1x3x320x320 RGB in, a saliency map out). */
 typedef struct pv_saliency_model pv_saliency_model;
 
 /* Loads an ONNX model through OpenCV's DNN module; NULL on failure, with the reason in `error`. */
@@ -23,6 +23,28 @@ void pv_cv_saliency_free(pv_saliency_model *model);
  */
 int pv_cv_saliency_run(pv_saliency_model *model, const uint8_t *rgb, int width, int height, size_t stride,
                        uint8_t *saliency);
+
+/*
+ * A text-region detector (DB style, as PaddleOCR's PP-OCR detection: BGR in, (x - 127.5) / 127.5,
+ * a per-pixel text probability out). The image is letterboxed into the network's square input.
+ */
+typedef struct pv_text_model pv_text_model;
+
+/* One detected text region: its axis-aligned box in image pixels and its mean probability. */
+typedef struct {
+    int x, y, width, height;
+    double score;
+} pv_text_region;
+
+pv_text_model *pv_cv_text_load(const char *path, int side, char *error, size_t error_size);
+void pv_cv_text_free(pv_text_model *model);
+
+/*
+ * Detects text in an RGB image; writes up to `capacity` regions, largest first, and their count
+ * to `count`. Safe to call from several threads at once.
+ */
+int pv_cv_text_detect(pv_text_model *model, const uint8_t *rgb, int width, int height, size_t stride,
+                      pv_text_region *regions, int capacity, int *count);
 
 #ifdef __cplusplus
 }

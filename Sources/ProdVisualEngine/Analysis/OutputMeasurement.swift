@@ -24,6 +24,9 @@ public struct OutputMeasurement: Sendable, Equatable {
     /// How much of the frame the content spans along its tighter side:
     /// max(box width / width, box height / height); 0 without content.
     public let productFill: Double
+    /// Text found outside the products by the text model (`RenderedImage.addedText`); nil when
+    /// it was not looked for or the model is not installed.
+    public var addedText: [TextRegion]?
 
     public init(
         width: Int, height: Int, format: ImageFormat, fileBytes: Int, hasAlpha: Bool,

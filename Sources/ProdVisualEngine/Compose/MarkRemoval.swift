@@ -1,11 +1,20 @@
 import COpenCV
 
-/// A printed mark found on the product (a logo, a brand name, a short line of text).
+/// A printed mark found on the product (a logo, a brand name, a line of text).
 public struct MarkRegion: Sendable, Equatable {
+    public enum Kind: Sendable, Equatable {
+        /// Found by the classical mark finder: a logo or a word standing alone.
+        case mark
+        /// A line of words found by the text model (a label's copy too).
+        case words
+    }
+
     /// Where it is, as fractions of the photo's width and height (after EXIF orientation).
     public let rect: NormalizedRect
-    /// Mean CIELAB distance of its pixels from the product's surface around it.
-    public let contrast: Double
+    /// Mean CIELAB distance of its pixels from the product's surface around it; nil for words
+    /// found by the text model, which does not measure it.
+    public let contrast: Double?
+    public let kind: Kind
 }
 
 extension ImageEngine {
@@ -22,9 +31,10 @@ extension ImageEngine {
     /// group is a mark when it stands out clearly from the one surface around it, is compact or
     /// made of letters, and is small beside the product; seams, straps, rims and edges are the
     /// product's structure and stay. What was chosen where the issue leaves it open:
-    /// - **Logo-like marks only**: a brand name or a logo standing alone on its line is removed;
-    ///   two lines of text or more together (a label's copy, a product's name over two lines)
-    ///   stay, so a supplement jar loses its brand and its capsule count, not its label.
+    /// - **Words too, with the text model**: every line of words the text model finds on the
+    ///   product (wholly inside its cutout) is removed as well, a label's copy included.
+    ///   Without the model, logo-like marks only: a brand name or a logo standing alone on its
+    ///   line is removed, and two lines of text or more together stay.
     /// - **One surface**: a mark with two surfaces around it (a word woven into a strap, with
     ///   strap on one side and bag on the other) stays, since a fill would smear one into the
     ///   other.
@@ -115,12 +125,42 @@ extension ImageEngine {
         case Int(PV_CV_NO_SUBJECT.rawValue): return FoundMarks(marks: [], raw: [], mask: [], analysis: size, segmentation: segmentation)
         default: throw .processingFailed("mark detection failed (\(status))")
         }
-        let reported = Array(raw.prefix(Int(count)))
-        let marks = reported.map {
+        var reported = Array(raw.prefix(Int(count)))
+        var marks = reported.map {
             MarkRegion(rect: NormalizedRect(PixelRect(x: Int($0.x), y: Int($0.y), width: Int($0.width), height: Int($0.height)),
                                             width: analysis.width, height: analysis.height),
-                       contrast: $0.contrast)
+                       contrast: $0.contrast, kind: .mark)
+        }
+        for words in try wordsOnProduct(analysis, segmentation: segmentation, besides: reported).prefix(Self.maximumMarks - reported.count) {
+            let box = words.box
+            reported.append(pv_mark(x: Int32(box.x), y: Int32(box.y), width: Int32(box.width), height: Int32(box.height), contrast: 0))
+            for y in box.y..<(box.y + box.height) {
+                for x in box.x..<(box.x + box.width) { mask[y * analysis.width + x] = 255 }
+            }
+            marks.append(MarkRegion(rect: NormalizedRect(box, width: analysis.width, height: analysis.height), contrast: nil, kind: .words))
         }
         return FoundMarks(marks: marks, raw: reported, mask: mask, analysis: size, segmentation: segmentation)
+    }
+
+    /// Lines of words the text model finds wholly on the product (every corner of the box inside
+    /// the cutout, so that a fill never reaches the backdrop) and not already marked.
+    private func wordsOnProduct(_ analysis: Raster, segmentation: Segmentation, besides marked: [pv_mark]) throws(ImagingError) -> [TextRegion] {
+        guard let detector = models.text else { return [] }
+        let work = segmentation.work
+        func onProduct(_ x: Int, _ y: Int) -> Bool {
+            let wx = min(work.width - 1, x * work.width / analysis.width), wy = min(work.height - 1, y * work.height / analysis.height)
+            return segmentation.mask[wy * work.width + wx] >= 128
+        }
+        return try detector.regions(in: analysis).filter { region in
+            let box = region.box
+            let corners = [(box.x, box.y), (box.x + box.width - 1, box.y), (box.x, box.y + box.height - 1),
+                           (box.x + box.width - 1, box.y + box.height - 1)]
+            guard corners.allSatisfy({ onProduct($0.0, $0.1) }) else { return false }
+            return !marked.contains { mark in
+                let overlapWidth = min(box.x + box.width, Int(mark.x + mark.width)) - max(box.x, Int(mark.x))
+                let overlapHeight = min(box.y + box.height, Int(mark.y + mark.height)) - max(box.y, Int(mark.y))
+                return overlapWidth > 0 && overlapHeight > 0 && overlapWidth * overlapHeight * 2 > box.width * box.height
+            }
+        }
     }
 }

@@ -97,8 +97,8 @@ extension ImageEngine {
     }
 
     /// The product's segmentation at working resolution, as every style starts from it.
-    func productSegmentation(_ source: [UInt8], header: Vips.Header) throws(ImagingError) -> Segmentation {
-        try seed(source, header: header).finish()
+    func productSegmentation(_ source: [UInt8], header: Vips.Header, subject: Subject = .product) throws(ImagingError) -> Segmentation {
+        try seed(source, header: header, subject: subject).finish()
     }
 
     /// The photo re-encoded after an edit: a JPEG stays a JPEG (quality 95, no chroma

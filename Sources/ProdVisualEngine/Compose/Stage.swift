@@ -6,11 +6,32 @@ import Foundation
 /// Each method is one small step through the C facades.
 struct Stage {
     var canvas: Raster
+    /// Where products cover the canvas (their alpha), as opposed to backdrops, text and badges:
+    /// what tells a product's own label from text a style adds.
+    private(set) var productCoverage: [UInt8]
     var width: Int { canvas.width }
     var height: Int { canvas.height }
 
     init(width: Int, height: Int, background: Background = .color(.white)) {
         canvas = Raster(width: width, height: height, background: background)
+        productCoverage = [UInt8](repeating: 0, count: width * height)
+    }
+
+    /// The canvas with where its products are.
+    var composition: Composed { Composed(canvas: canvas, productCoverage: productCoverage, cutoutConfidence: cutoutConfidence) }
+    /// The least trusted cutout placed so far.
+    private(set) var cutoutConfidence: Double?
+
+    /// Records that `layer` at (x, y) shows product (its alpha), whether or not `place` drew it.
+    mutating func markProduct(_ layer: Raster, x: Int, y: Int) throws(ImagingError) {
+        let rgba = layer.rgba
+        let (w, h) = (Int32(canvas.width), Int32(canvas.height))
+        let status = productCoverage.withUnsafeMutableBufferPointer { coverage in
+            rgba.pixels.withUnsafeBufferPointer {
+                pv_cv_cover(coverage.baseAddress, w, h, $0.baseAddress, Int32(rgba.width), Int32(rgba.height), Int32(x), Int32(y))
+            }
+        }
+        guard status == 0 else { throw .processingFailed("product coverage failed (\(status))") }
     }
 
     private mutating func paint(_ step: String, _ body: (UnsafeMutablePointer<UInt8>, Int32, Int32, Int32) -> Int32) throws(ImagingError) {
@@ -98,6 +119,8 @@ struct Stage {
 
     mutating func place(_ product: Placed) throws(ImagingError) {
         try Vision.composite(product.layer, onto: &canvas, x: product.x, y: product.y)
+        try markProduct(product.layer, x: product.x, y: product.y)
+        cutoutConfidence = min(cutoutConfidence ?? 1, product.confidence)
     }
 
     enum Shape: Int32 {
@@ -159,12 +182,22 @@ struct Stage {
 }
 
 /// A product layer placed on a stage: its top-left corner and the line it stands on.
+/// A finished canvas and where its products are (see `Stage.productCoverage`).
+struct Composed {
+    var canvas: Raster
+    var productCoverage: [UInt8]
+    /// The least trusted cutout among the products placed; nil where none was cut out.
+    var cutoutConfidence: Double?
+}
+
 struct Placed {
     var layer: Raster
     var x: Int
     var y: Int
     /// The product's bounding box on the canvas.
     var box: PixelRect
+    /// How far its cutout can be trusted.
+    var confidence: Double
     var baseY: Int { box.y + box.height }
 }
 

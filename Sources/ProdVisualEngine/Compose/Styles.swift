@@ -3,7 +3,7 @@ import Foundation
 /// The 22 styles, each a composition painted back to front on a `Stage`: backdrop, surfaces,
 /// light, shadows that follow the product's silhouette, the product, then text.
 extension ImageEngine {
-    func compose(_ source: [UInt8], header: Vips.Header, spec: RenderSpec, seed: UInt64) throws(ImagingError) -> Raster {
+    func compose(_ source: [UInt8], header: Vips.Header, spec: RenderSpec, seed: UInt64) throws(ImagingError) -> Composed {
         var random = SeededRandom(seed)
         let (w, h) = (Double(spec.width), Double(spec.height))
         switch spec.composition {
@@ -16,7 +16,7 @@ extension ImageEngine {
             let size = Double(max(product.box.width, product.box.height))
             try stage.dropShadow(of: product, offset: (size * 0.025, size * 0.035), blur: size * 0.03, strength: 0.35)
             try stage.place(product)
-            return stage.canvas
+            return stage.composition
 
         case .reflection:
             var stage = Stage(width: spec.width, height: spec.height)
@@ -25,7 +25,7 @@ extension ImageEngine {
             try stage.reflection(of: product, opacity: 0.32)
             try stage.groundShadow(of: product, contact: 0.5, softness: 0.8)
             try stage.place(product)
-            return stage.canvas
+            return stage.composition
 
         case .gradient:
             let base = backdropColour(spec) ?? random.pick(Palette.gradients)
@@ -34,7 +34,7 @@ extension ImageEngine {
             let product = try stand(source, header, on: &stage, box: (w * 0.5, h * 0.86, w * 0.66, h * 0.68))
             try stage.groundShadow(of: product, contact: 0.45, cast: 0.12)
             try stage.place(product)
-            return stage.canvas
+            return stage.composition
 
         case .pastel:
             let base = backdropColour(spec) ?? random.pick(Palette.pastels)
@@ -43,7 +43,7 @@ extension ImageEngine {
             let product = try stand(source, header, on: &stage, box: (w * 0.5, h * 0.85, w * 0.64, h * 0.64))
             try stage.groundShadow(of: product, contact: 0.4, cast: 0.18, angle: random.next(in: -30...30))
             try stage.place(product)
-            return stage.canvas
+            return stage.composition
 
         case .darkLuxury:
             var stage = Stage(width: spec.width, height: spec.height)
@@ -56,7 +56,7 @@ extension ImageEngine {
             try stage.groundShadow(of: product, contact: 0.7, softness: 0.7)
             try stage.place(product)
             try stage.vignette(strength: 0.45)
-            return stage.canvas
+            return stage.composition
 
         case .marble, .woodenTable, .lifestyle, .mockup, .outdoor:
             return try scene(source, header: header, spec: spec, seed: seed, random: &random)
@@ -75,7 +75,7 @@ extension ImageEngine {
             let product = try stand(source, header, on: &stage, box: (w * 0.5, top + depth * 0.2, radius * 1.6, h * 0.6))
             try stage.groundShadow(of: product, contact: 0.55, softness: 0.6)
             try stage.place(product)
-            return stage.canvas
+            return stage.composition
 
         case .flatLay:
             var stage = Stage(width: spec.width, height: spec.height)
@@ -91,7 +91,7 @@ extension ImageEngine {
             try stage.dropShadow(of: product, offset: (size * 0.012, size * 0.02), blur: size * 0.02, strength: 0.4)
             try stage.place(product)
             try stage.vignette(strength: 0.18)
-            return stage.canvas
+            return stage.composition
 
         case .socialSquare, .socialStory, .heroBanner, .infographic, .saleBadge, .dimensions:
             return try layout(source, header: header, spec: spec, random: &random)
@@ -106,7 +106,7 @@ extension ImageEngine {
 
     // MARK: Scenes with a floor in perspective
 
-    private func scene(_ source: [UInt8], header: Vips.Header, spec: RenderSpec, seed: UInt64, random: inout SeededRandom) throws(ImagingError) -> Raster {
+    private func scene(_ source: [UInt8], header: Vips.Header, spec: RenderSpec, seed: UInt64, random: inout SeededRandom) throws(ImagingError) -> Composed {
         let (w, h) = (Double(spec.width), Double(spec.height))
         let setting = Setting.pick(for: spec.composition, named: spec.scene, random: &random)
         var stage = Stage(width: spec.width, height: spec.height)
@@ -136,12 +136,12 @@ extension ImageEngine {
         try stage.groundShadow(of: product, contact: 0.6, cast: 0.22, angle: random.next(in: 10...35))
         try stage.place(product)
         try stage.vignette(strength: 0.22)
-        return stage.canvas
+        return stage.composition
     }
 
     // MARK: Text-bearing layouts
 
-    private func layout(_ source: [UInt8], header: Vips.Header, spec: RenderSpec, random: inout SeededRandom) throws(ImagingError) -> Raster {
+    private func layout(_ source: [UInt8], header: Vips.Header, spec: RenderSpec, random: inout SeededRandom) throws(ImagingError) -> Composed {
         let (w, h) = (Double(spec.width), Double(spec.height))
         let base = backdropColour(spec) ?? random.pick(Palette.gradients)
         var stage = Stage(width: spec.width, height: spec.height)
@@ -244,7 +244,7 @@ extension ImageEngine {
         default:
             break
         }
-        return stage.canvas
+        return stage.composition
     }
 
     /// Headline over subheadline, each sized to fit, in ink that reads on the backdrop.
@@ -282,7 +282,7 @@ extension ImageEngine {
 
     // MARK: Comparison and variants
 
-    private func comparison(_ source: [UInt8], header: Vips.Header, spec: RenderSpec, seed: UInt64) throws(ImagingError) -> Raster {
+    private func comparison(_ source: [UInt8], header: Vips.Header, spec: RenderSpec, seed: UInt64) throws(ImagingError) -> Composed {
         let (w, h) = (Double(spec.width), Double(spec.height))
         var stage = Stage(width: spec.width, height: spec.height)
         let labelHeight = Int(h * 0.08)
@@ -295,16 +295,24 @@ extension ImageEngine {
         after.width = panel.width
         after.height = panel.height
         let processed = try compose(source, header: header, spec: after, seed: seed)
-        try Vision.composite(processed.rgba, onto: &stage.canvas, x: spec.width - panel.width, y: labelHeight)
+        try Vision.composite(processed.canvas.rgba, onto: &stage.canvas, x: spec.width - panel.width, y: labelHeight)
+        // Both panels show the product: the photo as it came, and the style's own product.
+        try stage.markProduct(original.rgba, x: (panel.width - original.width) / 2, y: labelHeight + (panel.height - original.height) / 2)
+        try stage.markProduct(
+            Raster(width: panel.width, height: panel.height, bands: 4,
+                   pixels: processed.productCoverage.flatMap { [0, 0, 0, $0] }),
+            x: spec.width - panel.width, y: labelHeight)
         try stage.draw(.line, from: (w / 2, 0), to: (w / 2, h), size: max(2, w / 500), colour: RGBColor(r: 210, g: 212, b: 216))
         for (index, label) in ["Before", "After"].enumerated() {
             let area = PixelRect(x: index * panel.width + panel.width / 4, y: labelHeight / 5, width: panel.width / 2, height: labelHeight * 3 / 5)
             try stage.text(label, in: area, font: .bold, colour: .ink, align: .centre)
         }
-        return stage.canvas
+        var composition = stage.composition
+        composition.cutoutConfidence = processed.cutoutConfidence
+        return composition
     }
 
-    private func colourVariants(_ source: [UInt8], header: Vips.Header, spec: RenderSpec) throws(ImagingError) -> Raster {
+    private func colourVariants(_ source: [UInt8], header: Vips.Header, spec: RenderSpec) throws(ImagingError) -> Composed {
         let (w, h) = (Double(spec.width), Double(spec.height))
         var stage = Stage(width: spec.width, height: spec.height, background: backdrop(spec, default: .white))
         let colours = spec.colors
@@ -321,7 +329,8 @@ extension ImageEngine {
             let placed = Placed(
                 layer: layer, x: Int(centre.x) - product.box.width / 2 - product.box.x,
                 y: Int(centre.base) - product.box.height - product.box.y,
-                box: PixelRect(x: Int(centre.x) - product.box.width / 2, y: Int(centre.base) - product.box.height, width: product.box.width, height: product.box.height))
+                box: PixelRect(x: Int(centre.x) - product.box.width / 2, y: Int(centre.base) - product.box.height, width: product.box.width, height: product.box.height),
+                confidence: product.confidence)
             try stage.groundShadow(of: placed, contact: 0.4)
             try stage.place(placed)
             let swatch = cell.height * 0.035
@@ -330,7 +339,7 @@ extension ImageEngine {
             try stage.draw(.ellipse, from: (centre.x - swatch * 1.15, swatchY - swatch * 1.15), to: (centre.x + swatch * 1.15, swatchY + swatch * 1.15), colour: .ink, opacity: 0.12)
             try stage.draw(.ellipse, from: (centre.x - swatch, swatchY - swatch), to: (centre.x + swatch, swatchY + swatch), colour: colour)
         }
-        return stage.canvas
+        return stage.composition
     }
 
     // MARK: Helpers
@@ -344,7 +353,8 @@ extension ImageEngine {
         let top = standing ? Int(box.y.rounded()) - product.box.height : Int(box.y.rounded()) - product.box.height / 2
         return Placed(
             layer: product.layer, x: left - product.box.x, y: top - product.box.y,
-            box: PixelRect(x: left, y: top, width: product.box.width, height: product.box.height))
+            box: PixelRect(x: left, y: top, width: product.box.width, height: product.box.height),
+            confidence: product.confidence)
     }
 
     private func backdrop(_ spec: RenderSpec, default colour: RGBColor) -> Background {

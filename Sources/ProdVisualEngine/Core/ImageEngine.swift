@@ -7,16 +7,16 @@ import COpenCV
 /// → segment → decode at the output's scale → refine the edge → compose → encode.
 public final class ImageEngine: Sendable {
     let limits: DecodeLimits
-    /// The optional learned prior; nil runs the classical backdrop model alone.
-    let segmentationModel: Vision.SaliencyModel?
+    /// The learned models; each task without one runs on the classical path.
+    let models: ModelSet
 
 
-    /// - Parameter segmentationModel: path of an ONNX salient-object model (U²-Net style:
-    ///   1x3x320x320 RGB in, ImageNet-normalised; a saliency map out) to seed the cutout with.
-    public init(limits: DecodeLimits = .default, segmentationModel: String? = nil) throws {
+    /// - Parameter models: the learned models (`ModelSet.load(directory:)`); `.none` runs the
+    ///   classical vision path alone.
+    public init(limits: DecodeLimits = .default, models: ModelSet = .none) throws {
         try Vips.start()
         self.limits = limits
-        self.segmentationModel = try segmentationModel.map { path throws(ImagingError) in try Vision.SaliencyModel(path: path) }
+        self.models = models
     }
 
     public func imageInfo(source: [UInt8]) throws(ImagingError) -> (format: ImageFormat, width: Int, height: Int) {
@@ -34,14 +34,48 @@ public final class ImageEngine: Sendable {
     public func render(source: [UInt8], spec: RenderSpec) throws(ImagingError) -> RenderedImage {
         try validate(spec)
         let (_, header) = try inspect(source)
-        var canvas = try compose(source, header: header, spec: spec, seed: spec.seed ?? Self.contentSeed(source))
+        let composed = try compose(source, header: header, spec: spec, seed: spec.seed ?? Self.contentSeed(source))
+        var canvas = composed.canvas
+        let addedText = spec.checksAddedText ? try self.addedText(in: composed) : nil
         if let watermark = spec.watermark, !watermark.isEmpty {
             let size = max(12, min(spec.width, spec.height) / 9)
             let text = try Vips.fittedText(watermark, font: "DejaVu Sans Bold 64", width: size * 12, height: size, align: .leading)
             try Vision.watermark(&canvas, mask: text.pixels, maskWidth: text.width, maskHeight: text.height)
         }
         let bytes = try Vips.encode(canvas, as: spec.format, quality: spec.quality)
-        return RenderedImage(bytes: bytes, width: spec.width, height: spec.height, format: spec.format)
+        return RenderedImage(
+            bytes: bytes, width: spec.width, height: spec.height, format: spec.format,
+            cutoutConfidence: composed.cutoutConfidence, addedText: addedText)
+    }
+
+    /// Text on the canvas outside its products: what a style added (a headline, a badge, a
+    /// label), as opposed to the product's own printing. Nil without the text model. Where
+    /// everything around the products is one flat colour there is no text to find, and the
+    /// network does not run.
+    func addedText(in composed: Composed) throws(ImagingError) -> [TextRegion]? {
+        guard let detector = models.text else { return nil }
+        let canvas = composed.canvas
+        let coverage = composed.productCoverage
+        // A product covers a pixel when at least half opaque there.
+        let covered: UInt8 = 128
+        let bands = canvas.bands
+        var reference: [UInt8]?
+        var flat = true
+        for index in 0..<(canvas.width * canvas.height) where coverage[index] < covered {
+            let pixel = Array(canvas.pixels[(index * bands)..<(index * bands + bands)])
+            guard let first = reference else { reference = pixel; continue }
+            if zip(pixel, first).contains(where: { abs(Int($0) - Int($1)) > 2 }) { flat = false; break }
+        }
+        if flat { return [] }
+        return try detector.regions(in: canvas).filter { region in
+            let box = region.box
+            var inside = 0
+            for y in box.y..<(box.y + box.height) {
+                for x in box.x..<(box.x + box.width) where coverage[y * canvas.width + x] >= covered { inside += 1 }
+            }
+            // Mostly on the product: its own label or print.
+            return Double(inside) < 0.5 * Double(box.width * box.height)
+        }
     }
 
     /// FNV-1a of the bytes' length and their first 64 KB: cheap, and stable across machines.
@@ -54,17 +88,20 @@ public final class ImageEngine: Sendable {
     }
 
     /// The product alone, centred on a plain background or transparency.
-    func plain(_ source: [UInt8], header: Vips.Header, spec: RenderSpec) throws(ImagingError) -> Raster {
+    func plain(_ source: [UInt8], header: Vips.Header, spec: RenderSpec) throws(ImagingError) -> Composed {
         let transparent = spec.composition == .transparent || spec.background == .transparent
         let product = try isolate(
             source, header: header,
             fitting: (Double(spec.width) * spec.productFill, Double(spec.height) * spec.productFill))
-        var canvas = Raster(width: spec.width, height: spec.height, background: transparent ? .transparent : spec.background)
+        var stage = Stage(width: spec.width, height: spec.height, background: transparent ? .transparent : spec.background)
         // Centre the product's own bounding box, not the crop around it.
         let x = (spec.width - product.box.width) / 2 - product.box.x
         let y = (spec.height - product.box.height) / 2 - product.box.y
-        try Vision.composite(product.layer, onto: &canvas, x: x, y: y)
-        return canvas
+        try stage.place(Placed(
+            layer: product.layer, x: x, y: y,
+            box: PixelRect(x: x + product.box.x, y: y + product.box.y, width: product.box.width, height: product.box.height),
+            confidence: product.confidence))
+        return stage.composition
     }
 
     // MARK: Steps

@@ -109,6 +109,8 @@ public struct RenderSpec: Sendable {
     public var colors: [RGBColor] = []
     /// The style comparison shows beside the original.
     public var compareWith: Composition = .whiteBackground
+    /// Look for text outside the products (a marketplace that forbids text on a main image).
+    public var checksAddedText = false
 
     public init(
         composition: Composition, width: Int, height: Int, productFill: Double, background: Background,
@@ -148,6 +150,11 @@ public struct RenderedImage: Sendable {
     public let width: Int
     public let height: Int
     public let format: ImageFormat
+    /// How far the product's cutout can be trusted (0...1); nil where the style cut none out.
+    public var cutoutConfidence: Double? = nil
+    /// Text the text model found outside the products (see `RenderSpec.checksAddedText`); nil
+    /// when not looked for, or without the model.
+    public var addedText: [TextRegion]? = nil
 }
 
 public struct PixelRect: Sendable, Equatable {

@@ -54,6 +54,13 @@ extension ImageEngine {
         let hadAlpha: Bool
     }
 
+    /// Below this classical confidence the learned saliency map is fused in, where the models are
+    /// installed: the backdrop model was unsure (a room, a hand, glass, a textured surface).
+    static let classicalTrusted = 0.75
+    /// Below this backdrop fit the learned map is started at once, on the second core, while the
+    /// classical GrabCut runs: the classical cut is unlikely to be trusted.
+    static let speculateBelowFit = 0.7
+
     /// Segmentation between its phases: the working image, where the product is expected, and
     /// GrabCut still to run (unless the answer is already final).
     struct Seeded {
@@ -62,9 +69,12 @@ extension ImageEngine {
         let estimate: PixelRect
         private let outcome: Outcome
 
+        /// What the learned models see in the working image.
+        typealias Learned = (saliency: [UInt8], text: [PixelRect])
+
         private enum Outcome {
             case final(Segmentation)
-            case cutting(Vision.Segmenter)
+            case cutting(Vision.Segmenter, models: ModelSet, learned: Concurrently<Learned>?)
         }
 
         init(work: Raster, final segmentation: Segmentation) {
@@ -73,31 +83,46 @@ extension ImageEngine {
             outcome = .final(segmentation)
         }
 
-        init(work: Raster, cutting segmenter: Vision.Segmenter) {
+        init(work: Raster, cutting segmenter: Vision.Segmenter, models: ModelSet) {
             self.work = work
             estimate = segmenter.estimate
-            outcome = .cutting(segmenter)
+            let learned = models.saliency != nil && segmenter.backdropFit < ImageEngine.speculateBelowFit
+                ? Concurrently { () throws(ImagingError) in try Self.learned(work, models) } : nil
+            outcome = .cutting(segmenter, models: models, learned: learned)
         }
 
         /// The whole frame: nothing stands out of the background.
-        static func wholeFrame(_ work: Raster) -> Seeded {
+        static func wholeFrame(_ work: Raster) -> Segmentation {
             let mask = [UInt8](repeating: 255, count: work.width * work.height)
-            return Seeded(work: work, final: Segmentation(
+            return Segmentation(
                 work: work, mask: mask, box: PixelRect(x: 0, y: 0, width: work.width, height: work.height),
-                confidence: 0, uniformBackground: false, shadowStrength: 0, hadAlpha: false))
+                confidence: 0, uniformBackground: false, shadowStrength: 0, hadAlpha: false)
+        }
+
+        private static func learned(_ work: Raster, _ models: ModelSet) throws(ImagingError) -> Learned {
+            guard let saliency = models.saliency else { return ([], []) }
+            let map = try saliency.saliency(of: work.rgb)
+            guard let text = models.text else { return (map, []) }
+            return (map, try text.regions(in: work).map(\.box))
         }
 
         func finish() throws(ImagingError) -> Segmentation {
             switch outcome {
             case .final(let segmentation):
                 return segmentation
-            case .cutting(let segmenter):
+            case .cutting(let segmenter, let models, let speculative):
+                var found = try segmenter.finish(framingFallback: models.saliency == nil)
+                // The speculative map is always collected, so no work outlives the render.
+                let early = try speculative?.result()
+                if models.saliency != nil, (found?.report.confidence ?? 0) < ImageEngine.classicalTrusted {
+                    let learned: Learned
+                    if let early { learned = early } else { learned = try Self.learned(work, models) }
+                    found = try segmenter.fuse(saliency: learned.saliency, text: learned.text) ?? found
+                }
                 // Below this the mask is more likely fragments than the product (a close-up that
                 // fills the frame, a cluttered scene): keeping the whole photo is the honest answer.
                 let minimumConfidence = 0.1
-                guard let found = try segmenter.finish(), found.report.confidence >= minimumConfidence else {
-                    return try Self.wholeFrame(work).finish()
-                }
+                guard let found, found.report.confidence >= minimumConfidence else { return Self.wholeFrame(work) }
                 let report = found.report
                 return Segmentation(
                     work: work, mask: found.mask,
@@ -108,9 +133,14 @@ extension ImageEngine {
         }
     }
 
+    /// What is being cut out: a product (a hand holding it is left out) or a person.
+    enum Subject {
+        case product, person
+    }
+
     /// The working image and the first, cheap phase of the product's segmentation: the input's
     /// own alpha where it has a real one, else the backdrop model's seed.
-    func seed(_ source: [UInt8], header: Vips.Header) throws(ImagingError) -> Seeded {
+    func seed(_ source: [UInt8], header: Vips.Header, subject: Subject = .product) throws(ImagingError) -> Seeded {
         let side = Self.workingSide(forLongSide: max(header.width, header.height))
         let work = try Vips.decode(source, fittingIn: side, side)
         let alpha = work.bands == 4 ? work.alpha : []
@@ -121,8 +151,7 @@ extension ImageEngine {
                 work: work, mask: mask, box: Self.boundingBox(mask, width: work.width, height: work.height),
                 confidence: 1, uniformBackground: true, shadowStrength: 0, hadAlpha: true))
         }
-        guard let segmenter = try Vision.Segmenter(work, model: segmentationModel) else { return .wholeFrame(work) }
-        return Seeded(work: work, cutting: segmenter)
+        return Seeded(work: work, cutting: try Vision.Segmenter(work, dropsHands: subject == .product), models: models)
     }
 
     /// `workingSide`, or a little less where a JPEG or WebP shrink-on-load factor lands exactly:
@@ -137,6 +166,8 @@ extension ImageEngine {
         let layer: Raster
         /// The product's bounding box inside the layer.
         let box: PixelRect
+        /// How far the cutout can be trusted (`CutoutReport.confidence`).
+        let confidence: Double
     }
 
     /// Cuts the product out at exactly the scale at which its bounding box fits the target box.
@@ -200,7 +231,7 @@ extension ImageEngine {
             y: Int(((Double(box.y) * ratio - Double(top)) * outScale).rounded()),
             width: Int((Double(box.width) * toOutput).rounded()),
             height: Int((Double(box.height) * toOutput).rounded()))
-        return Product(layer: scaled, box: placed)
+        return Product(layer: scaled, box: placed, confidence: segmentation.confidence)
     }
 
     static func boundingBox(_ mask: [UInt8], width: Int, height: Int) -> PixelRect {

@@ -6,49 +6,60 @@ extension Vision {
         let report: pv_cutout_report
     }
 
-    /// Segmentation in two phases: where the product is expected is known from the cheap seed,
-    /// before GrabCut runs in `finish`, so a caller can decode that region meanwhile.
+    /// Segmentation in phases: where the product is expected is known from the cheap seed,
+    /// before GrabCut runs in `finish`, so a caller can decode that region (or run the learned
+    /// model) meanwhile; `fuse` then joins the learned saliency map to the classical cut.
     final class Segmenter {
         private let handle: OpaquePointer
         private let width: Int
         private let height: Int
         /// The seed's bounding box, in the raster's pixels.
         let estimate: PixelRect
+        /// 0...1: how well a smooth backdrop explains the border (low in rooms, on clutter).
+        let backdropFit: Double
 
-        /// Nil when no product stands out. With a model, its saliency map seeds the
-        /// segmentation instead of the border's backdrop model.
-        init?(_ image: Raster, model: SaliencyModel?) throws(ImagingError) {
+        /// `dropsHands`: leave out a hand or arm holding the product (not for photos of people).
+        init(_ image: Raster, dropsHands: Bool) throws(ImagingError) {
             let rgb = image.rgb
-            let prior = try model?.saliency(of: rgb)
             var handle: OpaquePointer?
             let status = rgb.pixels.withUnsafeBufferPointer { pixels in
-                let create = { (saliency: UnsafePointer<UInt8>?) in
-                    pv_cv_segmenter_create(pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3, saliency, &handle)
-                }
-                guard let prior else { return create(nil) }
-                return prior.withUnsafeBufferPointer { create($0.baseAddress) }
+                pv_cv_segmenter_create(pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3, dropsHands ? 1 : 0, &handle)
             }
-            switch Int(status) {
-            case Int(PV_CV_OK.rawValue): break
-            case Int(PV_CV_NO_SUBJECT.rawValue): return nil
-            default: throw .processingFailed("segmentation failed (\(status))")
+            guard status == PV_CV_OK.rawValue, let handle else {
+                throw .processingFailed("segmentation failed (\(status))")
             }
-            guard let handle else { throw .processingFailed("segmentation returned no state") }
             self.handle = handle
             width = rgb.width
             height = rgb.height
             var x: Int32 = 0, y: Int32 = 0, w: Int32 = 0, h: Int32 = 0
             pv_cv_segmenter_estimate(handle, &x, &y, &w, &h)
             estimate = PixelRect(x: Int(x), y: Int(y), width: Int(w), height: Int(h))
+            backdropFit = pv_cv_segmenter_backdrop_fit(handle)
         }
 
         deinit { pv_cv_segmenter_free(handle) }
 
-        /// The product mask at the raster's resolution, or nil when nothing survives GrabCut.
-        func finish() throws(ImagingError) -> Segmentation? {
+        /// The classical product mask at the raster's resolution, or nil when nothing stands out.
+        /// `framingFallback` tries a centred-framing GrabCut where the border is no backdrop (slow;
+        /// for the engine without a learned model).
+        func finish(framingFallback: Bool) throws(ImagingError) -> Segmentation? {
+            try collect { pv_cv_segmenter_finish(handle, framingFallback ? 1 : 0, $0, $1) }
+        }
+
+        /// The classical cut fused with a learned saliency map; text boxes inside the product stay opaque.
+        func fuse(saliency: [UInt8], text: [PixelRect]) throws(ImagingError) -> Segmentation? {
+            let boxes = text.flatMap { [Int32($0.x), Int32($0.y), Int32($0.width), Int32($0.height)] }
+            return try saliency.withUnsafeBufferPointer { map throws(ImagingError) in
+                try boxes.withUnsafeBufferPointer { boxes throws(ImagingError) in
+                    try collect { pv_cv_segmenter_fuse(handle, map.baseAddress, boxes.baseAddress, Int32(text.count), $0, $1) }
+                }
+            }
+        }
+
+        private func collect(_ run: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<pv_cutout_report>) -> Int32) throws(ImagingError) -> Segmentation? {
             var mask = [UInt8](repeating: 0, count: width * height)
             var report = pv_cutout_report()
-            let status = mask.withUnsafeMutableBufferPointer { pv_cv_segmenter_finish(handle, $0.baseAddress, &report) }
+            let status = mask.withUnsafeMutableBufferPointer { run($0.baseAddress, &report) }
             switch Int(status) {
             case Int(PV_CV_OK.rawValue): return Segmentation(mask: mask, report: report)
             case Int(PV_CV_NO_SUBJECT.rawValue): return nil

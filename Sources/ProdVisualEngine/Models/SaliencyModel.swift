@@ -1,16 +1,15 @@
 import COpenCV
 
 extension Vision {
-    /// A user-supplied ONNX salient-object model, loaded once and shared by every render.
-    /// `@unchecked`: the C++ side serialises inference on the model behind a mutex.
+    /// The salient-object model (U²-Net-p), loaded once and shared by every render.
+    /// `@unchecked`: the C++ side lends each inference a network of its own from a small pool.
     final class SaliencyModel: @unchecked Sendable {
         private let handle: OpaquePointer
 
         init(path: String) throws(ImagingError) {
             var error = [CChar](repeating: 0, count: 512)
             guard let handle = pv_cv_saliency_load(path, &error, error.count) else {
-                let reason = String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-                throw .processingFailed("cannot load the segmentation model \(path): \(reason)")
+                throw .processingFailed("cannot load the segmentation model \(path): \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
             }
             self.handle = handle
         }

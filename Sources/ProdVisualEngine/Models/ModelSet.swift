@@ -1,0 +1,109 @@
+import Crypto
+import Foundation
+
+/// One model of the catalogue (`catalog.json`, which `scripts/install-models.py` installs from).
+public struct ModelEntry: Sendable, Decodable, Equatable {
+    public let name: String
+    public let file: String
+    public let purpose: String
+    public let package: String
+    public let version: String
+    public let license: String
+    public let source: String
+    /// SHA-256 of the installed file, hex.
+    public let sha256: String
+
+    /// Every model the engine can use, as the catalogue pins them.
+    public static func catalog() throws -> [ModelEntry] {
+        guard let url = Bundle.module.url(forResource: "catalog", withExtension: "json") else {
+            throw ImagingError.processingFailed("the model catalogue is missing from the engine's resources")
+        }
+        struct Catalog: Decodable { let models: [ModelEntry] }
+        return try JSONDecoder().decode(Catalog.self, from: Data(contentsOf: url)).models
+    }
+}
+
+/// What became of one model when a model directory was loaded.
+public struct ModelStatus: Sendable, Equatable {
+    public enum State: Sendable, Equatable {
+        case loaded
+        case missing
+        /// The file is there, but not the one the catalogue pins: it is not loaded.
+        case hashMismatch(actual: String)
+        case failed(String)
+    }
+
+    public let entry: ModelEntry
+    public let path: String
+    public let state: State
+
+    /// One line for a log: what loaded, and what runs on the classical path instead.
+    public static func summary(_ statuses: [ModelStatus], directory: String) -> String {
+        let loaded = statuses.filter { $0.state == .loaded }.map(\.entry.name)
+        if loaded.count == statuses.count {
+            return "models: \(loaded.joined(separator: ", ")) loaded from \(directory)"
+        }
+        let absent = statuses.filter { $0.state != .loaded }.map { status in
+            switch status.state {
+            case .missing: "\(status.entry.name) (missing)"
+            case .hashMismatch: "\(status.entry.name) (hash mismatch, refused)"
+            case .failed(let reason): "\(status.entry.name) (failed: \(reason))"
+            case .loaded: status.entry.name
+            }
+        }
+        return "models: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", ")) loaded from \(directory); "
+            + "\(absent.joined(separator: ", ")) not: running on the classical vision path for \(absent.count == 1 ? "it" : "them") (make deps installs the models)"
+    }
+}
+
+/// The learned models the engine sees with, loaded once per process and shared by every render.
+/// Each is optional: without one, the engine uses its classical path for that task.
+public struct ModelSet: Sendable {
+    let saliency: Vision.SaliencyModel?
+    let text: Vision.TextDetector?
+
+    /// No models: the classical vision path throughout.
+    public static let none = ModelSet(saliency: nil, text: nil)
+
+    init(saliency: Vision.SaliencyModel?, text: Vision.TextDetector?) {
+        self.saliency = saliency
+        self.text = text
+    }
+
+    /// The catalogue's models from `directory`: each loaded only if its SHA-256 matches the pin.
+    public static func load(directory: String) throws -> (models: ModelSet, statuses: [ModelStatus]) {
+        var saliency: Vision.SaliencyModel?
+        var text: Vision.TextDetector?
+        var statuses: [ModelStatus] = []
+        for entry in try ModelEntry.catalog() {
+            let path = URL(fileURLWithPath: directory).appendingPathComponent(entry.file).path
+            let state: ModelStatus.State
+            if let bytes = FileManager.default.contents(atPath: path) {
+                let actual = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+                if actual != entry.sha256 {
+                    state = .hashMismatch(actual: actual)
+                } else {
+                    do {
+                        switch entry.name {
+                        case "saliency": saliency = try Vision.SaliencyModel(path: path)
+                        case "text": text = try Vision.TextDetector(path: path)
+                        default: throw ImagingError.processingFailed("this engine has no use for a model named \(entry.name)")
+                        }
+                        state = .loaded
+                    } catch {
+                        state = .failed("\(error)")
+                    }
+                }
+            } else {
+                state = .missing
+            }
+            statuses.append(ModelStatus(entry: entry, path: path, state: state))
+        }
+        return (ModelSet(saliency: saliency, text: text), statuses)
+    }
+
+    /// The model directory when none is named: `PRODVISUAL_MODEL_DIR`, else `./models`.
+    public static var defaultDirectory: String {
+        ProcessInfo.processInfo.environment["PRODVISUAL_MODEL_DIR"] ?? "models"
+    }
+}
