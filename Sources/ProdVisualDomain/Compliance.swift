@@ -230,14 +230,17 @@ public struct ComplianceReport: Sendable, Equatable, Codable {
         }
 
         if platform.forbidsTextOnMainImage {
-            let drawn = [traits.addsText ? "text" : nil, watermarked ? "watermark" : nil].compactMap { $0 }
+            // Text the model found outside the product; without the model, what the style draws.
+            let addsText = m.addedText.map { !$0.isEmpty } ?? traits.addsText
+            let drawn = [addsText ? "text" : nil, watermarked ? "watermark" : nil].compactMap { $0 }
+            let found = m.addedText.map { $0.count == 1 ? " (1 text region found outside the product)" : " (\($0.count) text regions found outside the product)" } ?? ""
             checks.append(Check(
                 rule: Rule(
                     rule: .noText, value: .text(drawn.isEmpty ? "none" : drawn.joined(separator: " and ")),
                     limit: "no text, logos or watermarks", pass: drawn.isEmpty, appliesTo: .main),
-                failure: traits.addsText && watermarked
-                    ? "text and a watermark are drawn on it"
-                    : traits.addsText ? "text is drawn on it" : "a watermark is drawn on it"))
+                failure: addsText && watermarked
+                    ? "text\(found) and a watermark are drawn on it"
+                    : addsText ? "text is drawn on it\(found)" : "a watermark is drawn on it"))
         }
         return checks
     }

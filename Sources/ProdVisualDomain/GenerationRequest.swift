@@ -277,6 +277,7 @@ extension GenerationPlan {
         spec.seed = seed
         spec.colors = colors
         spec.compareWith = compareStyle?.composition ?? .whiteBackground
+        spec.checksAddedText = platform.forbidsTextOnMainImage
         return spec
     }
 }

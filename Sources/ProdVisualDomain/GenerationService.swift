@@ -168,9 +168,15 @@ public struct GenerationService: Sendable {
                 let plan = try GenerationPlan(validating: request)
                 _ = try await produce(record, plan: plan, started: started)
             case .productImage(let job):
-                _ = try await produce(record, format: job.format, started: started) { try await renderProductImage(job, mode: record.mode) }
+                _ = try await produce(record, format: job.format, started: started) {
+                    let (bytes, compliance) = try await renderProductImage(job, mode: record.mode)
+                    return (bytes, compliance, nil)
+                }
             case .tryOn(let job):
-                _ = try await produce(record, format: .jpeg, started: started) { try await renderTryOn(job, mode: record.mode) }
+                _ = try await produce(record, format: .jpeg, started: started) {
+                    let (bytes, compliance) = try await renderTryOn(job, mode: record.mode)
+                    return (bytes, compliance, nil)
+                }
             }
         } catch {
             // `produce` records its own failures; this catches those before it.
@@ -184,10 +190,10 @@ public struct GenerationService: Sendable {
         try await produce(record, format: plan.format, started: started) {
             let source = try await sourceBytes(plan.source)
             let spec = plan.renderSpec(watermark: record.mode == .test ? "SAMPLE" : nil)
-            let (bytes, measurement) = try await renderMeasured { engine in try engine.render(source: source, spec: spec).bytes }
+            let (image, measurement) = try await renderMeasured { engine in try engine.render(source: source, spec: spec) }
             let compliance = ComplianceReport(
                 platform: plan.platform, measurement: measurement, traits: plan.styleTraits, watermarked: spec.watermark != nil)
-            return (bytes, compliance)
+            return (image.bytes, compliance, image.cutoutConfidence)
         }
     }
 
@@ -200,18 +206,31 @@ public struct GenerationService: Sendable {
         }
     }
 
+    /// The same for a rendering that also says what it learned: the text it found outside the
+    /// product goes into the measurement.
+    func renderMeasured(_ render: @escaping @Sendable (ImageEngine) throws -> RenderedImage) async throws -> (RenderedImage, OutputMeasurement) {
+        let engine = self.engine
+        return try await pool.run {
+            let image = try render(engine)
+            var measurement = try engine.measure(output: image.bytes)
+            measurement.addedText = image.addedText
+            return (image, measurement)
+        }
+    }
+
     /// Renders, stores and completes the generation, or fails it with a refund.
     private func produce(
         _ record: GenerationRecord, format: ImageFormat, started: Date,
-        render: () async throws -> (bytes: [UInt8], compliance: ComplianceReport)
+        render: () async throws -> (bytes: [UInt8], compliance: ComplianceReport, cutoutConfidence: Double?)
     ) async throws -> GenerationView {
         let fileName = "\(record.id).\(format.fileExtension)"
         do {
-            let (bytes, compliance) = try await render()
+            let (bytes, compliance, cutoutConfidence) = try await render()
             let size = try outputs.write(bytes, as: fileName)
             let elapsed = Int(clock().timeIntervalSince(started) * 1000)
             let output = GenerationOutput(
-                outputFile: fileName, fileSize: size, generationTimeMs: elapsed, compliance: try compliance.json())
+                outputFile: fileName, fileSize: size, generationTimeMs: elapsed, compliance: try compliance.json(),
+                cutoutConfidence: cutoutConfidence.map { ($0 * 1000).rounded() / 1000 })
             _ = try await store.completeGeneration(id: record.id, output: output, at: clock())
             guard let completed = try await store.generation(id: record.id) else { throw ServiceError.notFound("Generation \(record.id) vanished.") }
             return GenerationView(

@@ -10,6 +10,7 @@ extension HTTPField.Name {
     static let rateLimitReset = Self("X-RateLimit-Reset")!
     static let idempotencyKey = Self(IdempotencyService.header)!
     static let idempotentReplayed = Self("Idempotent-Replayed")!
+    static let cutoutConfidence = Self("X-Cutout-Confidence")!
 }
 
 /// Authenticates the bearer key, counts the request against the key's limits, and puts the

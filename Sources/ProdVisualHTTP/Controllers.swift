@@ -96,8 +96,7 @@ struct GenerationController {
             do {
                 let (status, wire) = try await produce()
                 let bytes = try wire.encoded()
-                response = Response(
-                    status: status, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: bytes))
+                response = wire.response(status: status, body: bytes)
                 recorded = (status.code, String(buffer: bytes))
             } catch {
                 let failure = (error as? ServiceError) ?? GenerationService.serviceError(for: error)

@@ -4,18 +4,26 @@ import ProdVisualDomain
 import ProdVisualStore
 
 /// A JSON response with a fixed shape. Optional fields are written as null, never dropped.
-protocol WireResponse: ResponseGenerator, Encodable {}
+protocol WireResponse: ResponseGenerator, Encodable {
+    /// Headers the answer carries besides its content type.
+    var headers: HTTPFields { get }
+}
 
 extension WireResponse {
+    var headers: HTTPFields { [:] }
+
     func response(from request: Request, context: some RequestContext) throws -> Response {
         try response(status: .ok)
     }
 
     func response(status: HTTPResponse.Status) throws -> Response {
-        Response(
-            status: status,
-            headers: [.contentType: "application/json; charset=utf-8"],
-            body: .init(byteBuffer: try encoded()))
+        try response(status: status, body: encoded())
+    }
+
+    func response(status: HTTPResponse.Status, body: ByteBuffer) -> Response {
+        var fields = headers
+        fields[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: fields, body: .init(byteBuffer: body))
     }
 
     func encoded() throws -> ByteBuffer {
@@ -28,11 +36,18 @@ extension WireResponse {
 struct GenerationResponse: WireResponse {
     let view: GenerationView
 
+    /// The cutout's confidence as a header too, as Photoroom does: a client can decide from it
+    /// without parsing the body.
+    var headers: HTTPFields {
+        guard let confidence = view.record.cutoutConfidence else { return [:] }
+        return [.cutoutConfidence: String(format: "%.3f", confidence)]
+    }
+
     enum CodingKeys: String, CodingKey {
         case id, status, outputURL = "output_url", style, platform, dimensions, format, fileSize = "file_size"
         case creditsUsed = "credits_used", creditsRemaining = "credits_remaining"
         case generationTimeMs = "generation_time_ms", createdAt = "created_at", expiresAt = "expires_at", error
-        case compliance, batchID = "batch_id", webhook
+        case compliance, cutoutConfidence = "cutout_confidence", batchID = "batch_id", webhook
     }
 
     struct ErrorBody: Encodable {
@@ -59,6 +74,7 @@ struct GenerationResponse: WireResponse {
         try container.encode(wireTimestamp(record.expiresAt), forKey: .expiresAt)
         // The domain's report already carries the wire's snake_case keys.
         try container.encode(view.compliance, forKey: .compliance)
+        try container.encode(record.cutoutConfidence, forKey: .cutoutConfidence)
         if record.status == .failed {
             try container.encode(ErrorBody(code: record.errorCode ?? "server_error", message: record.errorMessage ?? ""), forKey: .error)
         }

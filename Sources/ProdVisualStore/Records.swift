@@ -116,6 +116,8 @@ public struct GenerationRecord: Sendable, Equatable {
     public var purgedAt: Date?
     /// The output's compliance report as JSON (the domain owns its shape); nil until completed.
     public var compliance: String?
+    /// 0...1: how far the product's cutout can be trusted; nil for outputs with no cutout.
+    public var cutoutConfidence: Double?
     /// Set for items of a batch, with their position in the request.
     public let batchID: String?
     public let batchIndex: Int?
@@ -131,9 +133,10 @@ public struct GenerationRecord: Sendable, Equatable {
         style: String, platform: String, format: String, width: Int, height: Int, parameters: String,
         creditsUsed: Int, fileSize: Int? = nil, outputFile: String? = nil, generationTimeMs: Int? = nil,
         errorCode: String? = nil, errorMessage: String? = nil, createdAt: Date, completedAt: Date? = nil,
-        expiresAt: Date, purgedAt: Date? = nil, compliance: String? = nil, batchID: String? = nil,
-        batchIndex: Int? = nil, webhookURL: String? = nil, attempts: Int = 0, productID: String? = nil
+        expiresAt: Date, purgedAt: Date? = nil, compliance: String? = nil, cutoutConfidence: Double? = nil,
+        batchID: String? = nil, batchIndex: Int? = nil, webhookURL: String? = nil, attempts: Int = 0, productID: String? = nil
     ) {
+        self.cutoutConfidence = cutoutConfidence
         self.id = id
         self.accountID = accountID
         self.keyID = keyID
@@ -346,12 +349,14 @@ public struct GenerationOutput: Sendable, Equatable {
     public let generationTimeMs: Int
     /// The compliance report as JSON.
     public let compliance: String?
+    public let cutoutConfidence: Double?
 
-    public init(outputFile: String, fileSize: Int, generationTimeMs: Int, compliance: String? = nil) {
+    public init(outputFile: String, fileSize: Int, generationTimeMs: Int, compliance: String? = nil, cutoutConfidence: Double? = nil) {
         self.outputFile = outputFile
         self.fileSize = fileSize
         self.generationTimeMs = generationTimeMs
         self.compliance = compliance
+        self.cutoutConfidence = cutoutConfidence
     }
 }
 

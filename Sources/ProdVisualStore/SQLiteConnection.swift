@@ -10,6 +10,7 @@ enum SQLValue: Sendable, Equatable {
 
     var int: Int? { if case .integer(let v) = self { Int(v) } else { nil } }
     var string: String? { if case .text(let v) = self { v } else { nil } }
+    var double: Double? { if case .real(let v) = self { v } else { int.map(Double.init) } }
     var date: Date? { int.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
 
     init(_ date: Date?) {
@@ -17,6 +18,7 @@ enum SQLValue: Sendable, Equatable {
     }
     init(_ int: Int?) { self = int.map { .integer(Int64($0)) } ?? .null }
     init(_ text: String?) { self = text.map { .text($0) } ?? .null }
+    init(_ real: Double?) { self = real.map { .real($0) } ?? .null }
 }
 
 typealias SQLRow = [String: SQLValue]

@@ -175,6 +175,8 @@ public actor SQLiteStore: Store {
             updated_at INTEGER NOT NULL
         );
         """,
+        // How far the cutout behind a completed generation can be trusted.
+        "ALTER TABLE generations ADD COLUMN cutout_confidence REAL;",
     ]
 
     private static func migrate(_ connection: SQLiteConnection) throws {
@@ -320,11 +322,12 @@ public actor SQLiteStore: Store {
             try connection.query(
                 """
                 UPDATE generations SET status = 'completed', output_file = ?, file_size = ?,
-                    generation_time_ms = ?, completed_at = ?, compliance = ?
+                    generation_time_ms = ?, completed_at = ?, compliance = ?, cutout_confidence = ?
                 WHERE id = ? AND status IN ('pending', 'processing')
                 """,
                 [.text(output.outputFile), .integer(Int64(output.fileSize)),
-                 .integer(Int64(output.generationTimeMs)), SQLValue(date), SQLValue(output.compliance), .text(id)])
+                 .integer(Int64(output.generationTimeMs)), SQLValue(date), SQLValue(output.compliance),
+                 SQLValue(output.cutoutConfidence), .text(id)])
             if connection.changes > 0 { try finished(record, event: .generationCompleted, at: date) }
             return try balance(record.accountID)
         }
@@ -667,15 +670,17 @@ public actor SQLiteStore: Store {
             """
             INSERT INTO generations (id, account_id, key_id, mode, status, style, platform, format, width, height,
                 parameters, credits_used, file_size, output_file, generation_time_ms, error_code, error_message,
-                created_at, completed_at, expires_at, purged_at, compliance, batch_id, batch_index, webhook_url, product_id)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                created_at, completed_at, expires_at, purged_at, compliance, batch_id, batch_index, webhook_url, product_id,
+                cutout_confidence)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
             """,
             [.text(g.id), .text(g.accountID), .text(g.keyID), .text(g.mode.rawValue), .text(g.status.rawValue),
              .text(g.style), .text(g.platform), .text(g.format), SQLValue(g.width), SQLValue(g.height),
              .text(g.parameters), SQLValue(g.creditsUsed), SQLValue(g.fileSize), SQLValue(g.outputFile),
              SQLValue(g.generationTimeMs), SQLValue(g.errorCode), SQLValue(g.errorMessage), SQLValue(g.createdAt),
              SQLValue(g.completedAt), SQLValue(g.expiresAt), SQLValue(g.purgedAt), SQLValue(g.compliance),
-             SQLValue(g.batchID), SQLValue(g.batchIndex), SQLValue(g.webhookURL), SQLValue(g.productID)])
+             SQLValue(g.batchID), SQLValue(g.batchIndex), SQLValue(g.webhookURL), SQLValue(g.productID),
+             SQLValue(g.cutoutConfidence)])
     }
 
     // MARK: Row mapping
@@ -704,7 +709,8 @@ public actor SQLiteStore: Store {
             generationTimeMs: row["generation_time_ms"]?.int, errorCode: row["error_code"]?.string,
             errorMessage: row["error_message"]?.string, createdAt: row["created_at"]?.date ?? .distantPast,
             completedAt: row["completed_at"]?.date, expiresAt: row["expires_at"]?.date ?? .distantPast,
-            purgedAt: row["purged_at"]?.date, compliance: row["compliance"]?.string, batchID: row["batch_id"]?.string,
+            purgedAt: row["purged_at"]?.date, compliance: row["compliance"]?.string,
+            cutoutConfidence: row["cutout_confidence"]?.double, batchID: row["batch_id"]?.string,
             batchIndex: row["batch_index"]?.int, webhookURL: row["webhook_url"]?.string, attempts: row["attempts"]?.int ?? 0,
             productID: row["product_id"]?.string)
     }

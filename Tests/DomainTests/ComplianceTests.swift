@@ -66,6 +66,23 @@ import Testing
         #expect(report.summary == "Passes as an additional image on Amazon; not as a main image: text is drawn on it.")
     }
 
+    /// Where the text model ran, what it found decides, not the style's name.
+    @Test func detectedTextDecidesTheNoTextRuleWhereTheModelRan() throws {
+        var clean = measured(white: 0.99)
+        clean.addedText = []
+        let infographic = try report("amazon", "infographic", clean)
+        #expect(try rule(.noText, in: infographic).pass, "no text was found outside the product")
+
+        var badged = measured(white: 0.99)
+        badged.addedText = [
+            TextRegion(box: PixelRect(x: 10, y: 10, width: 200, height: 60), score: 0.8),
+            TextRegion(box: PixelRect(x: 10, y: 90, width: 300, height: 40), score: 0.7),
+        ]
+        let white = try report("amazon", "white_bg", badged)
+        #expect(white.mainImage.failedRules == [.noText])
+        #expect(white.summary == "Fails as a main image on Amazon: text is drawn on it (2 text regions found outside the product); passes as an additional image.")
+    }
+
     @Test func mainEligibleStyleOnAGradientFailsAmazonMain() throws {
         let report = try report("amazon", "gradient", measured(white: 0.2))
         #expect(report.intendedUse == .main)

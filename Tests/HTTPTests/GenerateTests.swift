@@ -22,6 +22,10 @@ import Testing
             let generation = try await client.execute(uri: "/v1/generate", method: .post, headers: bearer(harness.liveKey), body: body) { response in
                 #expect(response.status == .ok)
                 #expect(response.headers[.rateLimitRemaining] != nil)
+                // The cutout's confidence, as a header and in the body, the same number.
+                let header = try #require(response.headers[.cutoutConfidence].flatMap(Double.init))
+                #expect((0...1).contains(header))
+                #expect(try response.decoded(WireGeneration.self).cutout_confidence == header)
                 return try response.decoded(WireGeneration.self)
             }
             #expect(generation.id.hasPrefix("gen_"))
@@ -66,6 +70,7 @@ import Testing
                 #expect(status.status == "completed")
                 #expect(status.output_url != nil)
                 #expect(status.credits_remaining == nil)
+                #expect(status.cutout_confidence == generation.cutout_confidence && status.cutout_confidence != nil)
             }
         }
     }

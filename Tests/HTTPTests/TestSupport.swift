@@ -89,6 +89,7 @@ struct WireGeneration: Decodable {
     let file_size: Int?
     let credits_used: Int
     let credits_remaining: Int?
+    let cutout_confidence: Double?
     let generation_time_ms: Int?
     let created_at: String
     let expires_at: String
