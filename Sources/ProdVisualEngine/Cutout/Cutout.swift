@@ -133,7 +133,8 @@ extension ImageEngine {
         }
     }
 
-    /// What is being cut out: a product (a hand holding it is left out) or a person.
+    /// What is being cut out: a product (a hand holding it is left out), or a person, whose
+    /// silhouette the try-on's analysis was built on: the classical cut alone, skin kept.
     enum Subject {
         case product, person
     }
@@ -151,7 +152,9 @@ extension ImageEngine {
                 work: work, mask: mask, box: Self.boundingBox(mask, width: work.width, height: work.height),
                 confidence: 1, uniformBackground: true, shadowStrength: 0, hadAlpha: true))
         }
-        return Seeded(work: work, cutting: try Vision.Segmenter(work, dropsHands: subject == .product), models: models)
+        return Seeded(
+            work: work, cutting: try Vision.Segmenter(work, dropsHands: subject == .product),
+            models: subject == .product ? models : .none)
     }
 
     /// `workingSide`, or a little less where a JPEG or WebP shrink-on-load factor lands exactly:
