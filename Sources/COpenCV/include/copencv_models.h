@@ -19,7 +19,8 @@ void pv_cv_saliency_free(pv_saliency_model *model);
 
 /*
  * Runs the model on an RGB image and writes width*height bytes of saliency (0..255, min-max
- * normalised as U^2-Net's reference code does). Safe to call from several threads at once.
+ * normalised as U^2-Net's reference code does). Safe to call from several threads at once;
+ * each call parses a network of its own and frees it afterwards.
  */
 int pv_cv_saliency_run(pv_saliency_model *model, const uint8_t *rgb, int width, int height, size_t stride,
                        uint8_t *saliency);
@@ -41,7 +42,7 @@ void pv_cv_text_free(pv_text_model *model);
 
 /*
  * Detects text in an RGB image; writes up to `capacity` regions, largest first, and their count
- * to `count`. Safe to call from several threads at once.
+ * to `count`. Safe to call from several threads at once, as pv_cv_saliency_run.
  */
 int pv_cv_text_detect(pv_text_model *model, const uint8_t *rgb, int width, int height, size_t stride,
                       pv_text_region *regions, int capacity, int *count);

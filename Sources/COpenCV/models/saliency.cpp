@@ -1,6 +1,6 @@
 // The learned salient-object prior through OpenCV's DNN module.
 #include "copencv_models.h"
-#include "models/net_pool.hpp"
+#include "models/onnx_model.hpp"
 
 #include <algorithm>
 
@@ -8,7 +8,7 @@
 #include <opencv2/imgproc.hpp>
 
 struct pv_saliency_model {
-    pv::NetPool nets;
+    pv::OnnxModel model;
 };
 
 namespace {
@@ -16,21 +16,10 @@ constexpr int kSide = 320;
 // ImageNet statistics, as U^2-Net and most salient-object models were trained with.
 constexpr float kMean[3] = {0.485f, 0.456f, 0.406f};
 constexpr float kDeviation[3] = {0.229f, 0.224f, 0.225f};
-// As many networks as inferences may run at once: the engine's pool has two workers.
-constexpr int kNets = 2;
 }  // namespace
 
 extern "C" pv_saliency_model *pv_cv_saliency_load(const char *path, char *error, size_t error_size) {
-    try {
-        return new pv_saliency_model{pv::NetPool(path, kNets)};
-    } catch (const cv::Exception &exception) {
-        pv::copyError(exception.msg, error, error_size);
-    } catch (const std::exception &exception) {
-        pv::copyError(exception.what(), error, error_size);
-    } catch (...) {
-        pv::copyError("unknown error", error, error_size);
-    }
-    return nullptr;
+    return pv::loadOrReport([&] { return new pv_saliency_model{pv::OnnxModel(path)}; }, error, error_size);
 }
 
 extern "C" void pv_cv_saliency_free(pv_saliency_model *model) { delete model; }
@@ -53,7 +42,7 @@ extern "C" int pv_cv_saliency_run(pv_saliency_model *model, const uint8_t *rgb, 
             cv::extractChannel(floating, plane, c);
             plane = (plane - kMean[c]) / kDeviation[c];
         }
-        const cv::Mat output = model->nets.with([&](cv::dnn::Net &net) {
+        const cv::Mat output = model->model.infer([&](cv::dnn::Net &net) {
             net.setInput(blob);
             // U^2-Net's first output is the fused map; forward() alone would answer with the last
             // layer it computed, one of the coarse side maps.

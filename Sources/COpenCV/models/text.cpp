@@ -2,7 +2,7 @@
 // module, with DB's post-processing: threshold the probability map, expand each region by the
 // ratio the network was trained to shrink it by, and keep the confident ones.
 #include "copencv_models.h"
-#include "models/net_pool.hpp"
+#include "models/onnx_model.hpp"
 
 #include <algorithm>
 #include <vector>
@@ -11,12 +11,11 @@
 #include <opencv2/imgproc.hpp>
 
 struct pv_text_model {
-    pv::NetPool nets;
+    pv::OnnxModel model;
     int side;
 };
 
 namespace {
-constexpr int kNets = 2;
 // DB's defaults in PaddleOCR: binarisation, box score and unclip ratio.
 constexpr float kThreshold = 0.3f;
 constexpr double kMinimumScore = 0.5;
@@ -28,16 +27,7 @@ extern "C" pv_text_model *pv_cv_text_load(const char *path, int side, char *erro
         pv::copyError("the input side must be a positive multiple of 32", error, error_size);
         return nullptr;
     }
-    try {
-        return new pv_text_model{pv::NetPool(path, kNets), side};
-    } catch (const cv::Exception &exception) {
-        pv::copyError(exception.msg, error, error_size);
-    } catch (const std::exception &exception) {
-        pv::copyError(exception.what(), error, error_size);
-    } catch (...) {
-        pv::copyError("unknown error", error, error_size);
-    }
-    return nullptr;
+    return pv::loadOrReport([&] { return new pv_text_model{pv::OnnxModel(path), side}; }, error, error_size);
 }
 
 extern "C" void pv_cv_text_free(pv_text_model *model) { delete model; }
@@ -61,7 +51,7 @@ extern "C" int pv_cv_text_detect(pv_text_model *model, const uint8_t *rgb, int w
         cv::Mat bgr;
         cv::cvtColor(input, bgr, cv::COLOR_RGB2BGR);
         const cv::Mat blob = cv::dnn::blobFromImage(bgr, 1 / 127.5, cv::Size(), cv::Scalar(127.5, 127.5, 127.5), false, false);
-        const cv::Mat output = model->nets.with([&](cv::dnn::Net &net) {
+        const cv::Mat output = model->model.infer([&](cv::dnn::Net &net) {
             net.setInput(blob);
             return net.forward().clone();
         });

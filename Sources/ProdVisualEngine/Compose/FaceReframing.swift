@@ -89,7 +89,7 @@ extension ImageEngine {
     func faces(_ source: [UInt8], header: Vips.Header) throws(ImagingError) -> (faces: [PixelRect], segmentation: Segmentation) {
         let detector = try Vision.FaceDetector.shared.get()
         // The cutout runs on the second core while the cascades run.
-        let pending = Concurrently { [self] () throws(ImagingError) in try productSegmentation(source, header: header, subject: .person) }
+        let pending = Concurrently { [self] () throws(ImagingError) in try productSegmentation(source, header: header, subject: .tryOnPhoto) }
         let image = try Vips.decode(source, fittingIn: Self.faceAnalysisSide, Self.faceAnalysisSide).flattened()
         let minSide = Int(Self.faceMinimumShare * Double(max(image.width, image.height)))
         let candidates = try detector.candidates(in: image, minSide: minSide)

@@ -133,10 +133,10 @@ extension ImageEngine {
         }
     }
 
-    /// What is being cut out: a product (a hand holding it is left out), or a person, whose
-    /// silhouette the try-on's analysis was built on: the classical cut alone, skin kept.
+    /// What is being cut out: a product (a hand holding it is left out), or a try-on photo (a
+    /// person or a garment), whose analysis was built on the classical cut: that alone, skin kept.
     enum Subject {
-        case product, person
+        case product, tryOnPhoto
     }
 
     /// The working image and the first, cheap phase of the product's segmentation: the input's

@@ -56,6 +56,19 @@ public struct ModelStatus: Sendable, Equatable {
     }
 }
 
+/// Lets one inference run at a time among the models of a `ModelSet`: each already runs on every
+/// core, and two at once would hold two networks' activations (up to 260 MB).
+final class InferenceTurn: @unchecked Sendable {
+    // NSLock is thread-safe; `@unchecked` because corelibs Foundation does not mark it Sendable.
+    private let lock = NSLock()
+
+    func take<T, Failure: Error>(_ body: () throws(Failure) -> T) throws(Failure) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body()
+    }
+}
+
 /// The learned models the engine sees with, loaded once per process and shared by every render.
 /// Each is optional: without one, the engine uses its classical path for that task.
 public struct ModelSet: Sendable {
@@ -75,6 +88,7 @@ public struct ModelSet: Sendable {
         var saliency: Vision.SaliencyModel?
         var text: Vision.TextDetector?
         var statuses: [ModelStatus] = []
+        let turn = InferenceTurn()
         for entry in try ModelEntry.catalog() {
             let path = URL(fileURLWithPath: directory).appendingPathComponent(entry.file).path
             let state: ModelStatus.State
@@ -85,8 +99,8 @@ public struct ModelSet: Sendable {
                 } else {
                     do {
                         switch entry.name {
-                        case "saliency": saliency = try Vision.SaliencyModel(path: path)
-                        case "text": text = try Vision.TextDetector(path: path)
+                        case "saliency": saliency = try Vision.SaliencyModel(path: path, turn: turn)
+                        case "text": text = try Vision.TextDetector(path: path, turn: turn)
                         default: throw ImagingError.processingFailed("this engine has no use for a model named \(entry.name)")
                         }
                         state = .loaded

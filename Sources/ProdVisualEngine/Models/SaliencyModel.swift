@@ -2,11 +2,13 @@ import COpenCV
 
 extension Vision {
     /// The salient-object model (U²-Net-p), loaded once and shared by every render.
-    /// `@unchecked`: the C++ side lends each inference a network of its own from a small pool.
+    /// `@unchecked`: the C++ side parses a network of its own for each inference.
     final class SaliencyModel: @unchecked Sendable {
         private let handle: OpaquePointer
+        private let turn: InferenceTurn
 
-        init(path: String) throws(ImagingError) {
+        init(path: String, turn: InferenceTurn) throws(ImagingError) {
+            self.turn = turn
             var error = [CChar](repeating: 0, count: 512)
             guard let handle = pv_cv_saliency_load(path, &error, error.count) else {
                 throw .processingFailed("cannot load the segmentation model \(path): \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
@@ -19,9 +21,11 @@ extension Vision {
         /// Saliency 0...255 per pixel of the raster.
         func saliency(of rgb: Raster) throws(ImagingError) -> [UInt8] {
             var map = [UInt8](repeating: 0, count: rgb.width * rgb.height)
-            let status = rgb.pixels.withUnsafeBufferPointer { pixels in
-                map.withUnsafeMutableBufferPointer {
-                    pv_cv_saliency_run(handle, pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3, $0.baseAddress)
+            let status = turn.take { () -> Int32 in
+                rgb.pixels.withUnsafeBufferPointer { pixels in
+                    map.withUnsafeMutableBufferPointer {
+                        pv_cv_saliency_run(handle, pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3, $0.baseAddress)
+                    }
                 }
             }
             guard status == 0 else { throw .processingFailed("the segmentation model failed (\(status))") }

@@ -14,14 +14,16 @@ public struct TextRegion: Sendable, Equatable {
 
 extension Vision {
     /// The text-region detector (PP-OCRv4 detection), loaded once and shared by every render.
-    /// `@unchecked`: the C++ side lends each inference a network of its own from a small pool.
+    /// `@unchecked`: the C++ side parses a network of its own for each inference.
     final class TextDetector: @unchecked Sendable {
         private let handle: OpaquePointer
+        private let turn: InferenceTurn
         /// The network's square input: text a few pixels high at this scale is still found.
         static let inputSide: Int32 = 640
         static let capacity = 256
 
-        init(path: String) throws(ImagingError) {
+        init(path: String, turn: InferenceTurn) throws(ImagingError) {
+            self.turn = turn
             var error = [CChar](repeating: 0, count: 512)
             guard let handle = pv_cv_text_load(path, Self.inputSide, &error, error.count) else {
                 throw .processingFailed("cannot load the text detector \(path): \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
@@ -36,10 +38,12 @@ extension Vision {
             let rgb = image.rgb
             var found = [pv_text_region](repeating: pv_text_region(), count: Self.capacity)
             var count: Int32 = 0
-            let status = rgb.pixels.withUnsafeBufferPointer { pixels in
-                found.withUnsafeMutableBufferPointer {
-                    pv_cv_text_detect(handle, pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3,
-                                      $0.baseAddress, Int32(Self.capacity), &count)
+            let status = turn.take { () -> Int32 in
+                rgb.pixels.withUnsafeBufferPointer { pixels in
+                    found.withUnsafeMutableBufferPointer {
+                        pv_cv_text_detect(handle, pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3,
+                                          $0.baseAddress, Int32(Self.capacity), &count)
+                    }
                 }
             }
             guard status == 0 else { throw .processingFailed("the text detector failed (\(status))") }

@@ -203,7 +203,7 @@ extension ImageEngine {
 
     func garmentModel(_ source: [UInt8], category: GarmentCategory?, composing: Bool) throws(ImagingError) -> GarmentModel {
         let header = try checkedHeader(source).header
-        let segmentation = try productSegmentation(source, header: header)
+        let segmentation = try productSegmentation(source, header: header, subject: .tryOnPhoto)
         guard segmentation.confidence > 0 || segmentation.hadAlpha else {
             throw .invalidSpec("garment image: no garment found (nothing stands out from the background)")
         }

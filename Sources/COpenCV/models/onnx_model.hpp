@@ -1,0 +1,64 @@
+// An ONNX model kept as its bytes, with a fresh network for each inference. A network holds its
+// activations after a forward pass (U^2-Net-p about 160 MB, the text detector about 100 MB at
+// 640x640); parsing the bytes again costs about 25 ms, so a network lives only as long as one
+// inference and the memory goes back after it. Each call has a network of its own, so calls
+// from several threads are safe; how many run at once is the caller's choice.
+#pragma once
+
+#include <algorithm>
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+#include <opencv2/dnn.hpp>
+
+namespace pv {
+
+class OnnxModel {
+public:
+    // Reads the file and parses it once, so that a bad file fails at load.
+    explicit OnnxModel(const std::string &path) {
+        std::ifstream file(path, std::ios::binary);
+        if (!file) throw std::runtime_error("cannot read " + path);
+        bytes_.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+        if (parse().empty()) throw std::runtime_error("the model is empty");
+    }
+
+    template <typename Body>
+    auto infer(Body &&body) const {
+        cv::dnn::Net net = parse();
+        return body(net);
+    }
+
+private:
+    cv::dnn::Net parse() const { return cv::dnn::readNetFromONNX(bytes_.data(), bytes_.size()); }
+
+    std::vector<char> bytes_;
+};
+
+// Copies an exception's message into a caller's buffer.
+inline void copyError(const std::string &message, char *error, size_t size) {
+    if (!error || size == 0) return;
+    const size_t length = std::min(message.size(), size - 1);
+    message.copy(error, length);
+    error[length] = '\0';
+}
+
+// A facade's load call: what `make` builds, or NULL with the reason in `error`.
+template <typename Make>
+auto loadOrReport(Make &&make, char *error, size_t error_size) -> decltype(make()) {
+    try {
+        return make();
+    } catch (const cv::Exception &exception) {
+        copyError(exception.msg, error, error_size);
+    } catch (const std::exception &exception) {
+        copyError(exception.what(), error, error_size);
+    } catch (...) {
+        copyError("unknown error", error, error_size);
+    }
+    return nullptr;
+}
+
+}  // namespace pv
