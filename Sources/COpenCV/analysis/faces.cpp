@@ -1,10 +1,10 @@
 // Face detection for reframing model shots: Haar cascades in several passes, merged, and the
 // weaker finds confirmed against the subject's silhouette.
 #include "copencv_faces.h"
+#include "core/errors.hpp"
 
 #include <algorithm>
 #include <cmath>
-#include <cstring>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -32,12 +32,6 @@ std::unique_ptr<CascadeSet> loadSet(const std::string &directory) {
         if (!cascade->load(base + name)) throw std::runtime_error("cannot load " + base + name);
     }
     return set;
-}
-
-void copyError(const std::string &message, char *error, size_t size) {
-    if (!error || size == 0) return;
-    std::strncpy(error, message.c_str(), size - 1);
-    error[size - 1] = '\0';
 }
 
 enum Family { kFrontal = 0, kAlternative = 1, kProfile = 2 };
@@ -211,22 +205,15 @@ struct pv_face_detector {
 
 extern "C" pv_face_detector *pv_cv_faces_load(const char *directory, char *error, size_t error_size) {
     if (!directory) {
-        copyError("no directory", error, error_size);
+        pv::copyError("no directory", error, error_size);
         return nullptr;
     }
-    try {
+    return pv::loadOrReport([&] {
         auto detector = std::make_unique<pv_face_detector>();
         detector->directory = directory;
         detector->idle.push_back(loadSet(detector->directory));
         return detector.release();
-    } catch (const cv::Exception &exception) {
-        copyError(exception.msg, error, error_size);
-    } catch (const std::exception &exception) {
-        copyError(exception.what(), error, error_size);
-    } catch (...) {
-        copyError("unknown error", error, error_size);
-    }
-    return nullptr;
+    }, error, error_size);
 }
 
 extern "C" void pv_cv_faces_free(pv_face_detector *detector) { delete detector; }

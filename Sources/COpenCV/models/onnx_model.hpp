@@ -5,7 +5,6 @@
 // from several threads are safe; how many run at once is the caller's choice.
 #pragma once
 
-#include <algorithm>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -37,28 +36,5 @@ private:
 
     std::vector<char> bytes_;
 };
-
-// Copies an exception's message into a caller's buffer.
-inline void copyError(const std::string &message, char *error, size_t size) {
-    if (!error || size == 0) return;
-    const size_t length = std::min(message.size(), size - 1);
-    message.copy(error, length);
-    error[length] = '\0';
-}
-
-// A facade's load call: what `make` builds, or NULL with the reason in `error`.
-template <typename Make>
-auto loadOrReport(Make &&make, char *error, size_t error_size) -> decltype(make()) {
-    try {
-        return make();
-    } catch (const cv::Exception &exception) {
-        copyError(exception.msg, error, error_size);
-    } catch (const std::exception &exception) {
-        copyError(exception.what(), error, error_size);
-    } catch (...) {
-        copyError("unknown error", error, error_size);
-    }
-    return nullptr;
-}
 
 }  // namespace pv

@@ -1,5 +1,6 @@
 // The learned salient-object prior through OpenCV's DNN module.
 #include "copencv_models.h"
+#include "core/errors.hpp"
 #include "models/onnx_model.hpp"
 
 #include <algorithm>

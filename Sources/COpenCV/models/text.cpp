@@ -2,6 +2,7 @@
 // module, with DB's post-processing: threshold the probability map, expand each region by the
 // ratio the network was trained to shrink it by, and keep the confident ones.
 #include "copencv_models.h"
+#include "core/errors.hpp"
 #include "models/onnx_model.hpp"
 
 #include <algorithm>

@@ -59,12 +59,16 @@ public final class ImageEngine: Sendable {
         // A product covers a pixel when at least half opaque there.
         let covered: UInt8 = 128
         let bands = canvas.bands
-        var reference: [UInt8]?
+        // The first uncovered pixel is the reference; compared byte by byte, in place.
+        let pixels = canvas.pixels
+        var reference: Int?
         var flat = true
-        for index in 0..<(canvas.width * canvas.height) where coverage[index] < covered {
-            let pixel = Array(canvas.pixels[(index * bands)..<(index * bands + bands)])
-            guard let first = reference else { reference = pixel; continue }
-            if zip(pixel, first).contains(where: { abs(Int($0) - Int($1)) > 2 }) { flat = false; break }
+        scan: for index in 0..<(canvas.width * canvas.height) where coverage[index] < covered {
+            guard let first = reference else { reference = index * bands; continue }
+            for band in 0..<bands where abs(Int(pixels[index * bands + band]) - Int(pixels[first + band])) > 2 {
+                flat = false
+                break scan
+            }
         }
         if flat { return [] }
         return try detector.regions(in: canvas).filter { region in
