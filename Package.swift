@@ -28,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
         .package(url: "https://github.com/vapor/multipart-kit.git", from: "4.7.1"),
         .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
     ],
     targets: [
         // C shims over the system libraries.
@@ -51,10 +53,21 @@ let package = Package(
             resources: [.copy("Models/catalog.json")],
             swiftSettings: swiftSettings
         ),
-        // Persistence behind the `Store` protocol; SQLite is the embedded default.
+        // Persistence: the `Store` protocol over SQLite (the embedded default) or PostgreSQL, and
+        // the `ObjectStore` protocol over a local folder (the default) or an S3-compatible bucket.
         .target(
             name: "ProdVisualStore",
-            dependencies: ["CSQLite"],
+            dependencies: [
+                "CSQLite",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "Logging", package: "swift-log"),
+                // The S3 object store: HTTP to the bucket, SigV4 signing.
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
             swiftSettings: swiftSettings
         ),
         // Outbound HTTP that must not be turned against the host: image fetches, webhooks.
@@ -129,7 +142,18 @@ let package = Package(
             dependencies: ["ProdVisualNet", .product(name: "Hummingbird", package: "hummingbird")],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "StoreTests", dependencies: ["ProdVisualStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: [
+                "ProdVisualStore",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                // A loopback server that stalls, for the S3 store's timeouts.
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(name: "DomainTests", dependencies: ["ProdVisualDomain"], swiftSettings: swiftSettings),
         .testTarget(
             name: "HTTPTests",

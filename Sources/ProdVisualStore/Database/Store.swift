@@ -8,6 +8,9 @@ public protocol Store: Sendable {
 
     /// Creates the account and, when `initialCredits > 0`, its opening purchase entry.
     func createAccount(_ account: AccountRecord, initialCredits: Int) async throws
+    /// Creates the account only when the store has no account yet (a first start); false when
+    /// one exists. Atomic, so nodes starting together on an empty database create one between them.
+    func createFirstAccount(_ account: AccountRecord, initialCredits: Int) async throws -> Bool
     func account(id: String) async throws -> AccountRecord?
     func accounts() async throws -> [AccountRecord]
     func insertKey(_ key: APIKeyRecord) async throws
@@ -98,7 +101,16 @@ public protocol Store: Sendable {
     func finishIdempotent(accountID: String, key: String, statusCode: Int, response: String) async throws
     /// Forgets a key whose request failed in a way worth retrying (5xx, 402), so it can be used again.
     func abandonIdempotent(accountID: String, key: String) async throws
-    /// Completed generations whose outputs expired before `date` and are not purged yet.
-    func expiredGenerations(before date: Date, limit: Int) async throws -> [GenerationRecord]
-    func markPurged(id: String, at date: Date) async throws
+    /// Marks up to `limit` completed generations whose outputs expired before `date` purged at
+    /// `now` and returns them, so that their files are deleted once, whichever node sweeps.
+    func claimExpiredOutputs(before date: Date, limit: Int, at now: Date) async throws -> [GenerationRecord]
+}
+
+/// Fixed-window request counters, per key: one window per minute and one per UTC day.
+public protocol RateCounter: Sendable {
+    /// Counts one request for `key` in the windows starting at `minuteStart` and `dayStart` (Unix
+    /// seconds) unless either already holds its limit. Returns both windows' counts afterwards
+    /// and whether the request was counted.
+    func countRequest(key: String, minuteStart: Int, dayStart: Int, perMinute: Int, perDay: Int) async throws
+        -> (minute: Int, day: Int, allowed: Bool)
 }

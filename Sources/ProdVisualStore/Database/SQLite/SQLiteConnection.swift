@@ -1,27 +1,6 @@
 import CSQLite
 import Foundation
 
-/// A value bound to or read from a statement.
-enum SQLValue: Sendable, Equatable {
-    case null
-    case integer(Int64)
-    case real(Double)
-    case text(String)
-
-    var int: Int? { if case .integer(let v) = self { Int(v) } else { nil } }
-    var string: String? { if case .text(let v) = self { v } else { nil } }
-    var double: Double? { if case .real(let v) = self { v } else { int.map(Double.init) } }
-    var date: Date? { int.map { Date(timeIntervalSince1970: Double($0) / 1000) } }
-
-    init(_ date: Date?) {
-        self = date.map { .integer(Int64(($0.timeIntervalSince1970 * 1000).rounded())) } ?? .null
-    }
-    init(_ int: Int?) { self = int.map { .integer(Int64($0)) } ?? .null }
-    init(_ text: String?) { self = text.map { .text($0) } ?? .null }
-    init(_ real: Double?) { self = real.map { .real($0) } ?? .null }
-}
-
-typealias SQLRow = [String: SQLValue]
 
 // SQLITE_TRANSIENT tells SQLite to copy bound text before the call returns.
 private let transient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)

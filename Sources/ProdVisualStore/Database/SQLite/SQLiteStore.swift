@@ -192,22 +192,32 @@ public actor SQLiteStore: Store {
     // MARK: Accounts and keys
 
     public func createAccount(_ account: AccountRecord, initialCredits: Int) throws {
+        try connection.transaction { try insertAccount(account, initialCredits: initialCredits) }
+    }
+
+    private func insertAccount(_ account: AccountRecord, initialCredits: Int) throws {
+        try connection.query(
+            "INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)",
+            [.text(account.id), .text(account.name), SQLValue(account.createdAt)])
+        if initialCredits > 0 {
+            try appendLedger(account.id, delta: initialCredits, reason: .purchase, generationID: nil, at: account.createdAt)
+        }
+    }
+
+    public func createFirstAccount(_ account: AccountRecord, initialCredits: Int) throws -> Bool {
         try connection.transaction {
-            try connection.query(
-                "INSERT INTO accounts (id, name, created_at) VALUES (?, ?, ?)",
-                [.text(account.id), .text(account.name), SQLValue(account.createdAt)])
-            if initialCredits > 0 {
-                try appendLedger(account.id, delta: initialCredits, reason: .purchase, generationID: nil, at: account.createdAt)
-            }
+            guard try connection.query("SELECT id FROM accounts LIMIT 1").isEmpty else { return false }
+            try insertAccount(account, initialCredits: initialCredits)
+            return true
         }
     }
 
     public func account(id: String) throws -> AccountRecord? {
-        try connection.query("SELECT * FROM accounts WHERE id = ?", [.text(id)]).first.map(Self.account)
+        try connection.query("SELECT * FROM accounts WHERE id = ?", [.text(id)]).first.map(RowMapping.account)
     }
 
     public func accounts() throws -> [AccountRecord] {
-        try connection.query("SELECT * FROM accounts ORDER BY created_at, id").map(Self.account)
+        try connection.query("SELECT * FROM accounts ORDER BY created_at, id").map(RowMapping.account)
     }
 
     public func insertKey(_ key: APIKeyRecord) throws {
@@ -221,7 +231,7 @@ public actor SQLiteStore: Store {
     }
 
     public func key(id: String) throws -> APIKeyRecord? {
-        try connection.query("SELECT * FROM api_keys WHERE id = ?", [.text(id)]).first.map(Self.key)
+        try connection.query("SELECT * FROM api_keys WHERE id = ?", [.text(id)]).first.map(RowMapping.key)
     }
 
     public func setSealedSecret(keyID: String, sealed: String) throws {
@@ -229,16 +239,16 @@ public actor SQLiteStore: Store {
     }
 
     public func key(secretHash: String) throws -> APIKeyRecord? {
-        try connection.query("SELECT * FROM api_keys WHERE secret_hash = ?", [.text(secretHash)]).first.map(Self.key)
+        try connection.query("SELECT * FROM api_keys WHERE secret_hash = ?", [.text(secretHash)]).first.map(RowMapping.key)
     }
 
     public func keys(accountID: String?) throws -> [APIKeyRecord] {
         if let accountID {
             return try connection.query(
                 "SELECT * FROM api_keys WHERE account_id = ? ORDER BY created_at, id", [.text(accountID)]
-            ).map(Self.key)
+            ).map(RowMapping.key)
         }
-        return try connection.query("SELECT * FROM api_keys ORDER BY created_at, id").map(Self.key)
+        return try connection.query("SELECT * FROM api_keys ORDER BY created_at, id").map(RowMapping.key)
     }
 
     public func revokeKey(id: String, at date: Date) throws -> Bool {
@@ -399,7 +409,7 @@ public actor SQLiteStore: Store {
                 SELECT * FROM generations
                 WHERE status = 'processing' AND lease_owner IS NULL AND created_at < ?
                 """, [SQLValue(date)]
-            ).map(Self.generation)
+            ).map(RowMapping.generation)
             for record in abandoned {
                 _ = try markFailed(
                     id: record.id, code: "server_error", message: "The server stopped while rendering; the credit was refunded.", at: now)
@@ -454,20 +464,13 @@ public actor SQLiteStore: Store {
     }
 
     public func product(id: String) throws -> ProductRecord? {
-        try connection.query("SELECT * FROM products WHERE id = ?", [.text(id)]).first.map { row in
-            ProductRecord(
-                id: row["id"]?.string ?? "", accountID: row["account_id"]?.string ?? "", keyID: row["key_id"]?.string ?? "",
-                name: row["name"]?.string ?? "", nameSource: row["name_source"]?.string ?? "",
-                analysis: row["analysis"]?.string ?? "{}", colors: row["colors"]?.string ?? "[]",
-                sources: row["sources"]?.string ?? "[]", createdAt: row["created_at"]?.date ?? .distantPast,
-                updatedAt: row["updated_at"]?.date ?? .distantPast)
-        }
+        try connection.query("SELECT * FROM products WHERE id = ?", [.text(id)]).first.map(RowMapping.product)
     }
 
     public func generations(productID: String) throws -> [GenerationRecord] {
         try connection.query(
             "SELECT * FROM generations WHERE product_id = ? ORDER BY created_at, batch_index, id", [.text(productID)]
-        ).map(Self.generation)
+        ).map(RowMapping.generation)
     }
 
     public func defaultPerson(accountID: String) throws -> String? {
@@ -484,12 +487,12 @@ public actor SQLiteStore: Store {
     }
 
     public func batch(id: String) throws -> BatchRecord? {
-        try connection.query("SELECT * FROM batches WHERE id = ?", [.text(id)]).first.map(Self.batch)
+        try connection.query("SELECT * FROM batches WHERE id = ?", [.text(id)]).first.map(RowMapping.batch)
     }
 
     public func generations(batchID: String) throws -> [GenerationRecord] {
         try connection.query("SELECT * FROM generations WHERE batch_id = ? ORDER BY batch_index", [.text(batchID)])
-            .map(Self.generation)
+            .map(RowMapping.generation)
     }
 
     public func claimJob(worker: String, now: Date, leaseUntil: Date) throws -> GenerationRecord? {
@@ -505,7 +508,7 @@ public actor SQLiteStore: Store {
             RETURNING *
             """,
             [.text(worker), SQLValue(leaseUntil), SQLValue(now)]
-        ).first.map(Self.generation)
+        ).first.map(RowMapping.generation)
     }
 
     public func renewLease(id: String, worker: String, until: Date) throws -> Bool {
@@ -596,17 +599,8 @@ public actor SQLiteStore: Store {
         let id = row["id"]?.string ?? ""
         let attempts = try connection.query(
             "SELECT * FROM webhook_attempts WHERE delivery_id = ? ORDER BY number", [.text(id)]
-        ).map { row in
-            DeliveryAttempt(
-                number: row["number"]?.int ?? 0, attemptedAt: row["attempted_at"]?.date ?? .distantPast,
-                statusCode: row["status_code"]?.int, error: row["error"]?.string, durationMs: row["duration_ms"]?.int ?? 0)
-        }
-        return WebhookDelivery(
-            id: id, accountID: row["account_id"]?.string ?? "", keyID: row["key_id"]?.string ?? "",
-            url: row["url"]?.string ?? "", event: WebhookEvent(rawValue: row["event"]?.string ?? "") ?? .generationCompleted,
-            subjectID: row["subject_id"]?.string ?? "", payload: row["payload"]?.string,
-            status: DeliveryStatus(rawValue: row["status"]?.string ?? "") ?? .failed, attempts: attempts,
-            nextAttemptAt: row["next_attempt_at"]?.date, createdAt: row["created_at"]?.date ?? .distantPast)
+        ).map(RowMapping.attempt)
+        return RowMapping.delivery(row, attempts: attempts)
     }
 
     public func beginIdempotent(accountID: String, key: String, requestHash: String, at date: Date, window: TimeInterval) throws -> IdempotencyOutcome {
@@ -642,22 +636,21 @@ public actor SQLiteStore: Store {
     }
 
     public func generation(id: String) throws -> GenerationRecord? {
-        try connection.query("SELECT * FROM generations WHERE id = ?", [.text(id)]).first.map(Self.generation)
+        try connection.query("SELECT * FROM generations WHERE id = ?", [.text(id)]).first.map(RowMapping.generation)
     }
 
-    public func expiredGenerations(before date: Date, limit: Int) throws -> [GenerationRecord] {
+    public func claimExpiredOutputs(before date: Date, limit: Int, at now: Date) throws -> [GenerationRecord] {
         try connection.query(
             """
-            SELECT * FROM generations
-            WHERE purged_at IS NULL AND output_file IS NOT NULL AND expires_at <= ?
-            ORDER BY expires_at LIMIT ?
+            UPDATE generations SET purged_at = ?
+            WHERE id IN (
+                SELECT id FROM generations
+                WHERE purged_at IS NULL AND output_file IS NOT NULL AND expires_at <= ?
+                ORDER BY expires_at LIMIT ?)
+            RETURNING *
             """,
-            [SQLValue(date), .integer(Int64(limit))]
-        ).map(Self.generation)
-    }
-
-    public func markPurged(id: String, at date: Date) throws {
-        try connection.query("UPDATE generations SET purged_at = ? WHERE id = ?", [SQLValue(date), .text(id)])
+            [SQLValue(now), SQLValue(date), .integer(Int64(limit))]
+        ).map(RowMapping.generation)
     }
 
     private func existing(_ id: String) throws -> GenerationRecord {
@@ -681,46 +674,5 @@ public actor SQLiteStore: Store {
              SQLValue(g.completedAt), SQLValue(g.expiresAt), SQLValue(g.purgedAt), SQLValue(g.compliance),
              SQLValue(g.batchID), SQLValue(g.batchIndex), SQLValue(g.webhookURL), SQLValue(g.productID),
              SQLValue(g.cutoutConfidence)])
-    }
-
-    // MARK: Row mapping
-
-    private static func account(_ row: SQLRow) -> AccountRecord {
-        AccountRecord(id: row["id"]?.string ?? "", name: row["name"]?.string ?? "", createdAt: row["created_at"]?.date ?? .distantPast)
-    }
-
-    private static func key(_ row: SQLRow) -> APIKeyRecord {
-        APIKeyRecord(
-            id: row["id"]?.string ?? "", accountID: row["account_id"]?.string ?? "",
-            mode: KeyMode(rawValue: row["mode"]?.string ?? "") ?? .test, secretHash: row["secret_hash"]?.string ?? "",
-            hint: row["hint"]?.string ?? "", name: row["name"]?.string ?? "",
-            createdAt: row["created_at"]?.date ?? .distantPast, revokedAt: row["revoked_at"]?.date,
-            sealedSecret: row["sealed_secret"]?.string)
-    }
-
-    private static func generation(_ row: SQLRow) -> GenerationRecord {
-        GenerationRecord(
-            id: row["id"]?.string ?? "", accountID: row["account_id"]?.string ?? "", keyID: row["key_id"]?.string ?? "",
-            mode: KeyMode(rawValue: row["mode"]?.string ?? "") ?? .test,
-            status: GenerationStatus(rawValue: row["status"]?.string ?? "") ?? .failed,
-            style: row["style"]?.string ?? "", platform: row["platform"]?.string ?? "", format: row["format"]?.string ?? "",
-            width: row["width"]?.int ?? 0, height: row["height"]?.int ?? 0, parameters: row["parameters"]?.string ?? "{}",
-            creditsUsed: row["credits_used"]?.int ?? 0, fileSize: row["file_size"]?.int, outputFile: row["output_file"]?.string,
-            generationTimeMs: row["generation_time_ms"]?.int, errorCode: row["error_code"]?.string,
-            errorMessage: row["error_message"]?.string, createdAt: row["created_at"]?.date ?? .distantPast,
-            completedAt: row["completed_at"]?.date, expiresAt: row["expires_at"]?.date ?? .distantPast,
-            purgedAt: row["purged_at"]?.date, compliance: row["compliance"]?.string,
-            cutoutConfidence: row["cutout_confidence"]?.double, batchID: row["batch_id"]?.string,
-            batchIndex: row["batch_index"]?.int, webhookURL: row["webhook_url"]?.string, attempts: row["attempts"]?.int ?? 0,
-            productID: row["product_id"]?.string)
-    }
-
-    private static func batch(_ row: SQLRow) -> BatchRecord {
-        BatchRecord(
-            id: row["id"]?.string ?? "", accountID: row["account_id"]?.string ?? "", keyID: row["key_id"]?.string ?? "",
-            status: BatchStatus(rawValue: row["status"]?.string ?? "") ?? .processing, totalItems: row["total_items"]?.int ?? 0,
-            webhookURL: row["webhook_url"]?.string, createdAt: row["created_at"]?.date ?? .distantPast,
-            completedAt: row["completed_at"]?.date, productID: row["product_id"]?.string, webhookToken: row["webhook_token"]?.string,
-            kind: BatchKind(rawValue: row["kind"]?.string ?? "") ?? .batch, details: row["details"]?.string)
     }
 }
