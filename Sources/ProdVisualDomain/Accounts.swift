@@ -50,11 +50,11 @@ public struct AccountService: Sendable {
         return IssuedKey(record: record, secret: secret)
     }
 
-    /// The very first start of an empty data directory: one account, a live and a test key.
+    /// The very first start on an empty store: one account, a live and a test key.
     /// Returns nil when accounts already exist.
     public func bootstrapIfEmpty(credits: Int) async throws -> (account: AccountRecord, live: IssuedKey, test: IssuedKey)? {
-        guard try await store.accounts().isEmpty else { return nil }
-        let account = try await createAccount(name: "default", credits: credits)
+        let account = AccountRecord(id: Identifiers.account(), name: "default", createdAt: clock())
+        guard try await store.createFirstAccount(account, initialCredits: credits) else { return nil }
         let live = try await issueKey(accountID: account.id, mode: .live, name: "default live key")
         let test = try await issueKey(accountID: account.id, mode: .test, name: "default test key")
         return (account, live, test)

@@ -226,7 +226,7 @@ public struct GenerationService: Sendable {
         let fileName = "\(record.id).\(format.fileExtension)"
         do {
             let (bytes, compliance, cutoutConfidence) = try await render()
-            let size = try outputs.write(bytes, as: fileName)
+            let size = try await outputs.write(bytes, as: fileName)
             let elapsed = Int(clock().timeIntervalSince(started) * 1000)
             let output = GenerationOutput(
                 outputFile: fileName, fileSize: size, generationTimeMs: elapsed, compliance: try compliance.json(),
@@ -239,7 +239,7 @@ public struct GenerationService: Sendable {
         } catch {
             let failure = Self.serviceError(for: error)
             if failure.kind == .serverError { logger.error("generation \(record.id) failed: \(error)") }
-            outputs.delete(fileName)
+            try? await outputs.delete(fileName)
             _ = try? await store.failGeneration(id: record.id, code: failure.kind.rawValue, message: failure.message, at: clock())
             throw failure
         }
@@ -327,10 +327,15 @@ public struct GenerationService: Sendable {
     /// Deletes outputs past their expiry; returns how many were removed.
     public func sweepExpiredOutputs() async throws -> Int {
         let now = clock()
-        let expired = try await store.expiredGenerations(before: now, limit: 500)
+        // Claimed (marked purged) first, so two nodes sweeping at once delete each file once.
+        let expired = try await store.claimExpiredOutputs(before: now, limit: 500, at: now)
         for record in expired {
-            if let file = record.outputFile { outputs.delete(file) }
-            try await store.markPurged(id: record.id, at: now)
+            guard let file = record.outputFile else { continue }
+            do {
+                try await outputs.delete(file)
+            } catch {
+                logger.warning("cannot delete expired output \(file): \(error)")
+            }
         }
         return expired.count
     }

@@ -1,41 +1,43 @@
 import Foundation
+import ProdVisualStore
 
-/// Source photos of products, kept on local disk so that generation never fetches them again.
-/// One folder per product; files are written atomically under names the service chooses.
+/// Source photos of products and try-on inputs, kept in the object store so that generation never
+/// fetches them again, on whichever node it runs. One folder per product or task, under names
+/// the service chooses.
 public struct ProductFiles: Sendable {
-    public let directory: URL
+    let objects: any ObjectStore
 
-    public init(directory: URL) throws {
-        self.directory = directory
-        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    public init(objects: any ObjectStore) {
+        self.objects = objects
     }
 
-    /// Stores a source photo and returns its path relative to the directory.
-    public func write(_ bytes: [UInt8], product: String, name: String) throws -> String {
+    /// Stores a source photo and returns its path relative to the folder of products.
+    public func write(_ bytes: [UInt8], product: String, name: String) async throws -> String {
         guard OutputStorage.isSafeFileName(product), OutputStorage.isSafeFileName(name) else {
             throw ServiceError(.serverError, "Unsafe product file name.")
         }
-        let folder = directory.appendingPathComponent(product)
-        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
-        let temporary = folder.appendingPathComponent(".\(name).partial")
-        try Data(bytes).write(to: temporary)
-        guard rename(temporary.path, folder.appendingPathComponent(name).path) == 0 else {
-            throw ServiceError(.serverError, "Cannot store the product photo (errno \(errno)).")
+        do {
+            try await objects.put(bytes, key: "products/\(product)/\(name)", contentType: OutputStorage.contentType(of: name))
+        } catch let error as ObjectStoreError {
+            throw ServiceError(.serverError, "Cannot store the product photo: \(error).")
         }
         return "\(product)/\(name)"
     }
 
-    public func read(_ relativePath: String) throws -> [UInt8] {
+    public func read(_ relativePath: String) async throws -> [UInt8] {
         let parts = relativePath.split(separator: "/").map(String.init)
         guard parts.count == 2, parts.allSatisfy(OutputStorage.isSafeFileName) else {
             throw ServiceError(.serverError, "Unsafe product file path.")
         }
-        return Array(try Data(contentsOf: directory.appendingPathComponent(relativePath)))
+        guard let bytes = try await objects.get(key: "products/\(relativePath)") else {
+            throw ServiceError(.serverError, "The stored photo \(relativePath) is missing.")
+        }
+        return bytes
     }
 
     /// Removes a product's folder (a creation that failed half-way).
-    public func delete(product: String) {
+    public func delete(product: String) async {
         guard OutputStorage.isSafeFileName(product) else { return }
-        try? FileManager.default.removeItem(at: directory.appendingPathComponent(product))
+        try? await objects.deleteAll(under: "products/\(product)")
     }
 }

@@ -83,7 +83,7 @@ extension GenerationService {
         guard let platform = PlatformCatalog.platform(id: job.platform) else {
             throw ServiceError.invalid("Unknown platform '\(job.platform)'.")
         }
-        let photo = try productFiles.read(job.sourceFile)
+        let photo = try await productFiles.read(job.sourceFile)
         let watermark = mode == .test ? "SAMPLE" : nil
         let (bytes, measurement) = try await renderMeasured { engine in
             var source = photo

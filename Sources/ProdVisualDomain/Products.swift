@@ -105,7 +105,7 @@ public struct ProductService: Sendable {
         var sources: [[String: String]] = []
         do {
             for (index, (photo, analysis)) in zip(photos, analyses).enumerated() {
-                let file = try generations.productFiles.write(photo, product: id, name: "\(index).\(analysis.format.fileExtension)")
+                let file = try await generations.productFiles.write(photo, product: id, name: "\(index).\(analysis.format.fileExtension)")
                 sources.append(["url": imageURLs[index], "file": file])
             }
             let analysis = try Self.analysisObject(analyses, urls: imageURLs, nameSource: nameSource, primary: primaryMeasurement)
@@ -118,7 +118,7 @@ public struct ProductService: Sendable {
             try await store.insertProduct(record)
             return try await view(of: record)
         } catch {
-            generations.productFiles.delete(product: id)
+            await generations.productFiles.delete(product: id)
             throw error
         }
     }
@@ -251,7 +251,7 @@ public struct ProductService: Sendable {
         if request.entries.contains(where: { $0.kind == .vto }) {
             let tryOn = TryOnService(store: store, generations: generations, clock: clock)
             tryOnPerson = try await tryOn.person(for: request.personImageURL, accountID: key.accountID, storeIn: product.id).file
-            let photo = try generations.productFiles.read(sources[0])
+            let photo = try await generations.productFiles.read(sources[0])
             let engine = generations.engine
             do {
                 garmentCategory = try await generations.pool.run { try engine.analyzeGarment(source: photo).category }

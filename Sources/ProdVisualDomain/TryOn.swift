@@ -105,10 +105,10 @@ public struct TryOnService: Sendable {
         let taskID = Identifiers.product()
         let files = generations.productFiles
         do {
-            let personFile = try files.write(person, product: taskID, name: "person.\(try Self.fileExtension(person))")
+            let personFile = try await files.write(person, product: taskID, name: "person.\(try Self.fileExtension(person))")
             var items: [TryOnJob.Garment] = []
             for (index, (photo, category)) in zip(garments, categories).enumerated() {
-                let file = try files.write(photo, product: taskID, name: "garment\(index).\(try Self.fileExtension(photo))")
+                let file = try await files.write(photo, product: taskID, name: "garment\(index).\(try Self.fileExtension(photo))")
                 items.append(.init(file: file, category: category, info: request.clothing[index].info, recolor: nil))
             }
             let groups = ImageEngine.outfitGroups(categories).map { group in group.map { items[$0] } }
@@ -117,7 +117,7 @@ public struct TryOnService: Sendable {
                 taskID: taskID, personFile: personFile, outfits: groups, options: options, key: key,
                 webhookURL: request.webhookURL, webhookToken: request.webhookToken, details: details, productID: nil)
         } catch {
-            files.delete(product: taskID)
+            await files.delete(product: taskID)
             throw error
         }
     }
@@ -268,7 +268,7 @@ public struct TryOnService: Sendable {
         } catch {
             throw Self.photoError(error, field: "personImageUrl", missing: "no person could be found in it")
         }
-        let file = try generations.productFiles.write(person, product: "person_\(key.accountID)", name: "default.\(try Self.fileExtension(person))")
+        let file = try await generations.productFiles.write(person, product: "person_\(key.accountID)", name: "default.\(try Self.fileExtension(person))")
         try await store.setDefaultPerson(accountID: key.accountID, person: try ProductService.json(["url": url, "file": file]), at: clock())
         return url
     }
@@ -283,7 +283,7 @@ public struct TryOnService: Sendable {
             } catch {
                 throw Self.photoError(error, field: "personImageUrl", missing: "no person could be found in it")
             }
-            return (try generations.productFiles.write(person, product: folder, name: "person-\(Identifiers.randomBase62(6)).\(try Self.fileExtension(person))"), url)
+            return (try await generations.productFiles.write(person, product: folder, name: "person-\(Identifiers.randomBase62(6)).\(try Self.fileExtension(person))"), url)
         }
         guard let stored = try await store.defaultPerson(accountID: accountID),
               let object = try? JSONSerialization.jsonObject(with: Data(stored.utf8)) as? [String: String],
@@ -298,12 +298,14 @@ public struct TryOnService: Sendable {
 extension GenerationService {
     /// Renders one try-on image: the person dressed in one outfit.
     func renderTryOn(_ job: TryOnJob, mode: KeyMode) async throws -> (bytes: [UInt8], compliance: ComplianceReport) {
-        let person = try productFiles.read(job.personFile)
-        let garments = try job.garments.map { garment in
-            TryOnGarment(
-                bytes: try productFiles.read(garment.file), category: garment.category, info: garment.info,
-                recolor: garment.recolor.flatMap(RGBColor.init(hex:)))
+        let person = try await productFiles.read(job.personFile)
+        var loaded: [TryOnGarment] = []
+        for garment in job.garments {
+            loaded.append(TryOnGarment(
+                bytes: try await productFiles.read(garment.file), category: garment.category, info: garment.info,
+                recolor: garment.recolor.flatMap(RGBColor.init(hex:))))
         }
+        let garments = loaded
         let sides = job.aspectRatio.split(separator: ":").compactMap { Int($0) }
         guard sides.count == 2 else { throw ServiceError.invalid("Unsupported aspectRatio '\(job.aspectRatio)'.") }
         let options = TryOnOptions(

@@ -23,14 +23,25 @@ public struct AppServices: Sendable {
     let publicURL: String
     let pool: WorkPool
     let httpClient: HTTPClient
+    let storage: Storage
 
-    /// Opens the store in the data directory and assembles the services over it.
-    public static func open(_ configuration: ServerConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) throws -> AppServices {
-        try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
-        let store = try SQLiteStore(path: configuration.databasePath)
-        let secret = try ServerSecret.loadOrCreate(in: configuration.dataDirectory)
-        let outputs = try OutputStorage(
-            directory: configuration.outputDirectory, publicURL: configuration.resolvedPublicURL, secret: secret)
+    /// Opens the storage and assembles the services over it.
+    public static func open(_ configuration: ServerConfiguration, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) async throws -> AppServices {
+        let storage = try await Storage.open(configuration.storage, logger: logger)
+        do {
+            return try assemble(configuration, storage: storage, logger: logger, clock: clock)
+        } catch {
+            await storage.close()
+            throw error
+        }
+    }
+
+    private static func assemble(
+        _ configuration: ServerConfiguration, storage: Storage, logger: Logger, clock: @escaping @Sendable () -> Date
+    ) throws -> AppServices {
+        let store = storage.store
+        let secret = storage.secret
+        let outputs = OutputStorage(objects: storage.objects, publicURL: configuration.resolvedPublicURL, secret: secret)
         let pool = WorkPool(threads: configuration.workers)
         let policy = FetchPolicy(allowPrivateAddresses: configuration.allowPrivateSources, maxBytes: configuration.maxSourceBytes)
         // The client must not follow redirects itself: SafeFetcher re-checks every hop.
@@ -42,7 +53,7 @@ public struct AppServices: Sendable {
             store: store,
             engine: try ImageEngine(limits: DecodeLimits(maxPixels: configuration.maxSourcePixels), models: models),
             pool: pool, fetcher: fetcher, outputs: outputs,
-            productFiles: try ProductFiles(directory: configuration.productDirectory), outputLifetime: configuration.outputLifetime,
+            productFiles: ProductFiles(objects: storage.objects), outputLifetime: configuration.outputLifetime,
             maxSourceBytes: configuration.maxSourceBytes, parallelism: configuration.workers, clock: clock, logger: logger)
         let accounts = AccountService(store: store, sealer: KeySealer(serverSecret: secret), clock: clock)
         var webhookSettings = WebhookDispatcher.Settings()
@@ -57,13 +68,14 @@ public struct AppServices: Sendable {
                 logger: logger),
             webhooks: WebhookDispatcher(
                 store: store, accounts: accounts, generations: generations, fetcher: fetcher, settings: webhookSettings, logger: logger),
-            outputs: outputs, rateLimiter: RateLimiter(limits: configuration.rateLimits),
-            publicURL: configuration.resolvedPublicURL, pool: pool, httpClient: httpClient)
+            outputs: outputs, rateLimiter: RateLimiter(limits: configuration.rateLimits, counter: storage.rateCounter),
+            publicURL: configuration.resolvedPublicURL, pool: pool, httpClient: httpClient, storage: storage)
     }
 
     public func shutdown() async throws {
         try await httpClient.shutdown()
         try await pool.shutdown()
+        await storage.close()
     }
 }
 

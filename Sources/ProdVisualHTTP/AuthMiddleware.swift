@@ -25,7 +25,7 @@ struct AuthMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let key = try await accounts.authenticate(bearer: Self.bearerToken(request))
-        let decision = await rateLimiter.consume(key: key.keyID, now: clock())
+        let decision = try await rateLimiter.consume(key: key.keyID, now: clock())
         var response: Response
         if decision.allowed {
             var context = context

@@ -118,18 +118,16 @@ struct OutputController {
 
     func file(_ request: Request, context: APIRequestContext) async throws -> Response {
         let name = try context.parameters.require("file")
-        guard let url = outputs.resolve(
+        guard let bytes = try await outputs.read(
             fileName: name, expires: request.uri.queryParameters["expires"].map(String.init),
             signature: request.uri.queryParameters["signature"].map(String.init), now: clock())
         else {
             throw ServiceError.notFound("This output does not exist or its link has expired.")
         }
-        let data = try Data(contentsOf: url)
-        let mime = MediaType.getMediaType(forExtension: url.pathExtension)?.description ?? "application/octet-stream"
         return Response(
             status: .ok,
-            headers: [.contentType: mime, .cacheControl: "private, max-age=3600"],
-            body: .init(byteBuffer: ByteBuffer(bytes: data)))
+            headers: [.contentType: OutputStorage.contentType(of: name), .cacheControl: "private, max-age=3600"],
+            body: .init(byteBuffer: ByteBuffer(bytes: bytes)))
     }
 }
 

@@ -2,7 +2,7 @@ import Foundation
 import ProdVisualDomain
 
 /// What one `prodvisual serve` process does: answer the API, render queued jobs and deliver
-/// webhooks, or both (the default). Separate roles can share one data directory or database.
+/// webhooks, or both (the default). Separate roles can share one data directory, or one database and bucket.
 public enum ServerRole: String, Sendable, CaseIterable {
     case api, worker, all
 
@@ -14,7 +14,8 @@ public enum ServerRole: String, Sendable, CaseIterable {
 public struct ServerConfiguration: Sendable {
     public var host = "127.0.0.1"
     public var port = 8080
-    public var dataDirectory = URL(fileURLWithPath: "data")
+    /// The data directory, and the shared database and bucket when there are several nodes.
+    public var storage = StorageConfiguration()
     /// The base of output URLs handed to clients; defaults to http://host:port.
     public var publicURL: String?
     /// Lets `image_url` reach loopback and private networks: for development and tests only.
@@ -43,7 +44,4 @@ public struct ServerConfiguration: Sendable {
     public init() {}
 
     var resolvedPublicURL: String { publicURL ?? "http://\(host):\(port)" }
-    public var databasePath: String { dataDirectory.appendingPathComponent("prodvisual.sqlite").path }
-    var outputDirectory: URL { dataDirectory.appendingPathComponent("outputs") }
-    var productDirectory: URL { dataDirectory.appendingPathComponent("products") }
 }

@@ -3,19 +3,24 @@ import Foundation
 import ProdVisualDomain
 import ProdVisualHTTP
 import ProdVisualStore
+import Logging
 
-/// Runs an operator command on the data directory's accounts (the store alone: no engine, no network).
-private func withAccounts<T>(_ option: DataDirectoryOption, _ body: (AccountService) async throws -> T) async throws -> T {
-    var configuration = ServerConfiguration()
-    configuration.dataDirectory = dataDirectory(option.path)
-    try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
-    let accounts = AccountService(
-        store: try SQLiteStore(path: configuration.databasePath),
-        sealer: KeySealer(serverSecret: try ServerSecret.loadOrCreate(in: configuration.dataDirectory)))
+/// Runs an operator command on the accounts of the storage the options name (the store alone:
+/// no engine, no network beyond the database).
+private func withAccounts<T: Sendable>(_ options: StorageOptions, _ body: (AccountService) async throws -> T) async throws -> T {
+    var logger = Logger(label: "prodvisual")
+    logger.logLevel = .warning
+    let storage = try await Storage.open(options.resolved, logger: logger)
     do {
-        return try await body(accounts)
+        let result = try await body(AccountService(store: storage.store, sealer: KeySealer(serverSecret: storage.secret)))
+        await storage.close()
+        return result
     } catch let error as ServiceError {
+        await storage.close()
         throw CommandFailure(error.message)
+    } catch {
+        await storage.close()
+        throw error
     }
 }
 
@@ -26,14 +31,14 @@ struct KeysCommand: AsyncParsableCommand {
     struct Create: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Create an account with a key, or a key on an existing account. The key is the last line printed.")
-        @OptionGroup var dataDir: DataDirectoryOption
+        @OptionGroup var storage: StorageOptions
         @Option(help: "Add the key to this existing account instead of creating one.") var account: String?
         @Option(help: "Opening credits of a new account.") var credits = 0
         @Flag(help: "A sandbox key (pv_test_): free, watermarked output.") var test = false
         @Option(help: "A label for the key.") var name = "cli"
 
         func run() async throws {
-            try await withAccounts(dataDir) { accounts in
+            try await withAccounts(storage) { accounts in
                 let accountID: String
                 if let account {
                     accountID = account
@@ -51,11 +56,11 @@ struct KeysCommand: AsyncParsableCommand {
 
     struct List: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "List keys (never their secrets).")
-        @OptionGroup var dataDir: DataDirectoryOption
+        @OptionGroup var storage: StorageOptions
         @Option(help: "Only this account's keys.") var account: String?
 
         func run() async throws {
-            try await withAccounts(dataDir) { accounts in
+            try await withAccounts(storage) { accounts in
                 for key in try await accounts.keys(accountID: account) {
                     let state = key.revokedAt.map { "revoked \(timestampText($0))" } ?? "active"
                     print("\(key.id)  \(key.accountID)  \(key.mode.rawValue)  …\(key.hint)  \(key.name)  \(state)")
@@ -66,11 +71,11 @@ struct KeysCommand: AsyncParsableCommand {
 
     struct Revoke: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Revoke a key by its id.")
-        @OptionGroup var dataDir: DataDirectoryOption
+        @OptionGroup var storage: StorageOptions
         @Argument(help: "The key id (key_...).") var keyID: String
 
         func run() async throws {
-            try await withAccounts(dataDir) { accounts in
+            try await withAccounts(storage) { accounts in
                 try await accounts.revokeKey(id: keyID)
                 print("revoked \(keyID)")
             }
@@ -84,12 +89,12 @@ struct CreditsCommand: AsyncParsableCommand {
 
     struct Add: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Record a purchase of credits.")
-        @OptionGroup var dataDir: DataDirectoryOption
+        @OptionGroup var storage: StorageOptions
         @Option(help: "The account id (acct_...).") var account: String
         @Argument(help: "How many credits.") var amount: Int
 
         func run() async throws {
-            try await withAccounts(dataDir) { accounts in
+            try await withAccounts(storage) { accounts in
                 let balance = try await accounts.addCredits(accountID: account, amount: amount)
                 print("\(account): +\(amount), balance \(balance)")
             }
@@ -98,11 +103,11 @@ struct CreditsCommand: AsyncParsableCommand {
 
     struct Show: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Show an account's balance and usage.")
-        @OptionGroup var dataDir: DataDirectoryOption
+        @OptionGroup var storage: StorageOptions
         @Option(help: "The account id (acct_...).") var account: String
 
         func run() async throws {
-            try await withAccounts(dataDir) { accounts in
+            try await withAccounts(storage) { accounts in
                 let summary = try await accounts.credits(accountID: account)
                 print("balance \(summary.balance), used total \(summary.usedTotal), used today \(summary.usedToday)")
             }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ProdVisualEngine
+import ProdVisualHTTP
 import Foundation
 
 #if canImport(Glibc)
@@ -39,10 +40,39 @@ struct ProdVisualCommand: AsyncParsableCommand {
     }
 }
 
-/// The data directory option shared by the operator commands.
-struct DataDirectoryOption: ParsableArguments {
-    @Option(name: .customLong("data-dir"), help: "Data directory (SQLite database, outputs). Env: PRODVISUAL_DATA_DIR.")
-    var path: String?
+/// Where records and files are, shared by every command that touches them: the data directory
+/// alone by default; a PostgreSQL database and an S3 bucket that several nodes share when given.
+struct StorageOptions: ParsableArguments {
+    @Option(name: .customLong("data-dir"), help: "Data directory (SQLite database, outputs, server key). Env: PRODVISUAL_DATA_DIR.")
+    var dataDirectory: String?
+    @Option(name: .customLong("database-url"), help: "postgres://USER:PASSWORD@HOST:PORT/DB, shared by several nodes, instead of SQLite. Env: PRODVISUAL_DATABASE_URL.")
+    var databaseURL: String?
+    @Option(name: .customLong("object-store-url"), help: "s3://BUCKET[/prefix] for outputs and photos, instead of the data directory. Env: PRODVISUAL_OBJECT_STORE_URL.")
+    var objectStoreURL: String?
+    @Option(name: .customLong("s3-endpoint"), help: "The S3 endpoint, e.g. http://127.0.0.1:8333 (default: AWS for AWS_REGION). Env: PRODVISUAL_S3_ENDPOINT.")
+    var s3Endpoint: String?
+
+    /// Flags first, then PRODVISUAL_* variables; credentials and the shared secret come from the
+    /// environment only (AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY, AWS_REGION, PRODVISUAL_SERVER_SECRET),
+    /// so that they never show in a process list.
+    var resolved: StorageConfiguration {
+        var storage = StorageConfiguration()
+        storage.dataDirectory = URL(fileURLWithPath: dataDirectory ?? environment.string(forKey: "prodvisual.data.dir", default: "data"))
+        storage.databaseURL = databaseURL ?? environment.string(forKey: "prodvisual.database.url")
+        storage.objectStoreURL = objectStoreURL ?? environment.string(forKey: "prodvisual.object.store.url")
+        storage.s3Endpoint = s3Endpoint ?? environment.string(forKey: "prodvisual.s3.endpoint")
+        storage.s3Region = environment.string(forKey: "aws.region", default: storage.s3Region)
+        storage.s3AccessKeyID = environment.string(forKey: "aws.access.key.id")
+        storage.s3SecretAccessKey = environment.string(forKey: "aws.secret.access.key")
+        storage.serverSecret = environment.string(forKey: "prodvisual.server.secret")
+        return storage
+    }
+
+    /// How an operator command reaches the same storage again.
+    var commandLine: String {
+        let storage = resolved
+        return storage.databaseURL != nil ? "--database-url …" : "--data-dir \(storage.dataDirectory.path)"
+    }
 }
 
 /// Where the learned models are (`make deps` installs them), shared by every command that renders.

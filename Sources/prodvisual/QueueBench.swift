@@ -14,6 +14,7 @@ extension BenchCommand {
 
         @Option(name: .customLong("bench-dir"), help: "The shared bench folder.") var benchDirectory = "../shared/bench"
         @Option(help: "Items in the batch (at most 50).") var items = 50
+        @OptionGroup var storage: StorageOptions
 
         func run() async throws {
             let scratch = FileManager.default.temporaryDirectory.appendingPathComponent("pv-bench-\(UUID().uuidString)")
@@ -47,11 +48,14 @@ extension BenchCommand {
             guard let port = await ports.next() else { throw CommandFailure("the loopback image server did not start") }
 
             var configuration = ServerConfiguration()
-            configuration.dataDirectory = scratch.appendingPathComponent("data")
+            // The given database and bucket, if any; the scratch folder otherwise.
+            configuration.storage = storage.resolved
+            configuration.storage.dataDirectory = scratch.appendingPathComponent("data")
             configuration.allowPrivateSources = true
-            let services = try AppServices.open(configuration, logger: logger)
-            guard let first = try await services.accounts.bootstrapIfEmpty(credits: items * 2 + 1) else { throw CommandFailure("no account") }
-            let key = try await services.accounts.authenticate(bearer: first.live.secret)
+            let services = try await AppServices.open(configuration, logger: logger)
+            let account = try await services.accounts.createAccount(name: "bench", credits: items * 2 + 1)
+            let issued = try await services.accounts.issueKey(accountID: account.id, mode: .live, name: "bench")
+            let key = try await services.accounts.authenticate(bearer: issued.secret)
             let requests = (0..<min(items, GenerationService.maxBatchItems)).map { index in
                 GenerationRequest(source: .url("http://127.0.0.1:\(port)/\(index % photos.count).jpg"), style: "white_bg", format: "jpeg")
             }
@@ -82,12 +86,13 @@ extension BenchCommand {
             print(String(
                 format: """
 
-                    Batch of %d white_bg items from 12 MP JPEGs (%d workers on %d cores):
+                    Batch of %d white_bg items from 12 MP JPEGs (%d workers on %d cores, %@):
                       single synchronous calls, one after another: %.2f s (%.2f images/s)
                       one batch through the queue:                 %.2f s (%.2f images/s)
                       ratio queue / synchronous: %.2f (bar: at most 1.00); the estimate given was %.1f s
                     """,
                 requests.count, configuration.workers, ProcessInfo.processInfo.activeProcessorCount,
+                configuration.storage.databaseURL == nil ? "SQLite" : "PostgreSQL",
                 syncSeconds, count / syncSeconds, queueSeconds, count / queueSeconds, queueSeconds / syncSeconds,
                 Double(batch.estimatedTimeMs ?? 0) / 1000))
         }

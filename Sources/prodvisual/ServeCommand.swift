@@ -9,16 +9,12 @@ import ProdVisualHTTP
 /// Reads `PRODVISUAL_*` environment variables; a command-line flag wins over its variable.
 let environment = ConfigReader(provider: EnvironmentVariablesProvider())
 
-func dataDirectory(_ flag: String?) -> URL {
-    URL(fileURLWithPath: flag ?? environment.string(forKey: "prodvisual.data.dir", default: "data"))
-}
-
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Serve the REST API.")
 
     @Option(help: "Address to bind. Env: PRODVISUAL_HOST.") var host: String?
     @Option(help: "Port to listen on. Env: PRODVISUAL_PORT.") var port: Int?
-    @OptionGroup var dataDir: DataDirectoryOption
+    @OptionGroup var storage: StorageOptions
     @Option(name: .customLong("public-url"), help: "Base URL of output links. Env: PRODVISUAL_PUBLIC_URL.") var publicURL: String?
     @Flag(name: .customLong("allow-private-sources"), help: "Let image_url reach loopback/private addresses (development only). Env: PRODVISUAL_ALLOW_PRIVATE_SOURCES=true.")
     var allowPrivateSources = false
@@ -40,7 +36,7 @@ struct ServeCommand: AsyncParsableCommand {
         var configuration = ServerConfiguration()
         configuration.host = host ?? environment.string(forKey: "prodvisual.host", default: configuration.host)
         configuration.port = port ?? environment.int(forKey: "prodvisual.port", default: configuration.port)
-        configuration.dataDirectory = dataDirectory(dataDir.path)
+        configuration.storage = storage.resolved
         configuration.publicURL = publicURL ?? environment.string(forKey: "prodvisual.public.url")
         configuration.allowPrivateSources =
             allowPrivateSources || environment.bool(forKey: "prodvisual.allow.private.sources", default: false)
@@ -64,7 +60,7 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.webhookRetryBase = seconds
         }
 
-        let services = try AppServices.open(configuration, logger: logger)
+        let services = try await AppServices.open(configuration, logger: logger)
         if let first = try await services.accounts.bootstrapIfEmpty(credits: configuration.initialCredits) {
             // Written straight to the file descriptor: under a service manager stdout is a pipe
             // and print's buffer would hold the keys back.
@@ -72,7 +68,7 @@ struct ServeCommand: AsyncParsableCommand {
                 First start: created account \(first.account.id) with \(configuration.initialCredits) credits.
                   Live key (spends credits):       \(first.live.secret)
                   Test key (free, watermarked):    \(first.test.secret)
-                Keys are shown only once. More with: prodvisual keys create --data-dir \(configuration.dataDirectory.path) --account \(first.account.id)
+                Keys are shown only once. More with: prodvisual keys create \(storage.commandLine) --account \(first.account.id)
 
                 """.utf8))
         }

@@ -52,26 +52,26 @@ import Testing
 }
 
 @Suite struct RateLimiterTests {
-    @Test func minuteWindowResetsOnTheMinute() async {
+    @Test func minuteWindowResetsOnTheMinute() async throws {
         let limiter = RateLimiter(limits: RateLimits(perMinute: 2, perDay: 100))
         let start = Date(timeIntervalSince1970: 1_800_000_030)  // 30 s into a minute
-        #expect(await limiter.consume(key: "k", now: start).remaining == 1)
-        #expect(await limiter.consume(key: "k", now: start).remaining == 0)
-        let refused = await limiter.consume(key: "k", now: start)
+        #expect(try await limiter.consume(key: "k", now: start).remaining == 1)
+        #expect(try await limiter.consume(key: "k", now: start).remaining == 0)
+        let refused = try await limiter.consume(key: "k", now: start)
         #expect(!refused.allowed)
         #expect(refused.reset == 1_800_000_040 + 20)
         #expect(refused.retryAfter == 30)
-        #expect(await limiter.consume(key: "other", now: start).allowed)
-        #expect(await limiter.consume(key: "k", now: start.addingTimeInterval(30)).allowed)
+        #expect(try await limiter.consume(key: "other", now: start).allowed)
+        #expect(try await limiter.consume(key: "k", now: start.addingTimeInterval(30)).allowed)
     }
 
-    @Test func dailyWindowBindsWhenTighter() async {
+    @Test func dailyWindowBindsWhenTighter() async throws {
         let limiter = RateLimiter(limits: RateLimits(perMinute: 60, perDay: 3))
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         for minute in 0..<3 {
-            #expect(await limiter.consume(key: "k", now: start.addingTimeInterval(Double(minute) * 60)).allowed)
+            #expect(try await limiter.consume(key: "k", now: start.addingTimeInterval(Double(minute) * 60)).allowed)
         }
-        let refused = await limiter.consume(key: "k", now: start.addingTimeInterval(300))
+        let refused = try await limiter.consume(key: "k", now: start.addingTimeInterval(300))
         #expect(!refused.allowed)
         #expect(refused.window == .day)
         #expect(refused.limit == 3)
@@ -85,7 +85,8 @@ import Testing
 
     init() throws {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-out-\(UUID().uuidString)")
-        storage = try OutputStorage(directory: directory, publicURL: "https://cdn.example/", secret: SymmetricKey(size: .bits256))
+        storage = OutputStorage(
+            objects: try LocalFolderObjectStore(root: directory), publicURL: "https://cdn.example/", secret: SymmetricKey(size: .bits256))
     }
 
     func query(_ url: String) throws -> (expires: String?, signature: String?) {
@@ -93,18 +94,18 @@ import Testing
         return (items.first { $0.name == "expires" }?.value, items.first { $0.name == "signature" }?.value)
     }
 
-    @Test func signedURLsResolveUntilExpiry() throws {
-        _ = try storage.write([1, 2, 3], as: "gen_abc.png")
+    @Test func signedURLsResolveUntilExpiry() async throws {
+        _ = try await storage.write([1, 2, 3], as: "gen_abc.png")
         let url = storage.url(for: "gen_abc.png", expiresAt: now.addingTimeInterval(60))
         #expect(url.hasPrefix("https://cdn.example/output/gen_abc.png?expires="))
         let (expires, signature) = try query(url)
-        #expect(storage.resolve(fileName: "gen_abc.png", expires: expires, signature: signature, now: now) != nil)
-        #expect(storage.resolve(fileName: "gen_abc.png", expires: expires, signature: signature, now: now.addingTimeInterval(61)) == nil)
-        #expect(storage.resolve(fileName: "gen_abd.png", expires: expires, signature: signature, now: now) == nil)
-        #expect(storage.resolve(fileName: "gen_abc.png", expires: expires.map { $0 + "0" }, signature: signature, now: now) == nil)
-        #expect(storage.resolve(fileName: "gen_abc.png", expires: expires, signature: nil, now: now) == nil)
-        storage.delete("gen_abc.png")
-        #expect(storage.resolve(fileName: "gen_abc.png", expires: expires, signature: signature, now: now) == nil)
+        #expect(try await storage.read(fileName: "gen_abc.png", expires: expires, signature: signature, now: now) == [1, 2, 3])
+        #expect(try await storage.read(fileName: "gen_abc.png", expires: expires, signature: signature, now: now.addingTimeInterval(61)) == nil)
+        #expect(try await storage.read(fileName: "gen_abd.png", expires: expires, signature: signature, now: now) == nil)
+        #expect(try await storage.read(fileName: "gen_abc.png", expires: expires.map { $0 + "0" }, signature: signature, now: now) == nil)
+        #expect(try await storage.read(fileName: "gen_abc.png", expires: expires, signature: nil, now: now) == nil)
+        try await storage.delete("gen_abc.png")
+        #expect(try await storage.read(fileName: "gen_abc.png", expires: expires, signature: signature, now: now) == nil)
     }
 
     @Test func fileNamesCannotEscapeTheDirectory() {

@@ -295,7 +295,7 @@ import Testing
             try await client.execute(uri: stretched, method: .get) { response in
                 _ = try response.expectError("not_found", 404)
             }
-            let file = harness.configuration.dataDirectory.appendingPathComponent("outputs/\(generation.id).png")
+            let file = harness.configuration.storage.dataDirectory.appendingPathComponent("outputs/\(generation.id).png")
             #expect(FileManager.default.fileExists(atPath: file.path))
 
             harness.clock.advance(by: 7 * 86_400 + 1)
@@ -315,7 +315,7 @@ import Testing
     @Test func storageFailureIs500AndRefunded() async throws {
         let harness = try await Harness.make(credits: 2)
         // Make the output directory unusable: the render succeeds, storing it cannot.
-        let outputs = harness.configuration.dataDirectory.appendingPathComponent("outputs")
+        let outputs = harness.configuration.storage.dataDirectory.appendingPathComponent("outputs")
         try FileManager.default.removeItem(at: outputs)
         try Data("not a directory".utf8).write(to: outputs)
         try await harness.test { client in

@@ -42,13 +42,13 @@ struct Harness {
 
     static func make(credits: Int = 100, rateLimits: RateLimits = RateLimits(), allowPrivate: Bool = true) async throws -> Harness {
         var configuration = ServerConfiguration()
-        configuration.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-http-\(UUID().uuidString)")
+        configuration.storage.dataDirectory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-http-\(UUID().uuidString)")
         configuration.publicURL = "http://files.test"
         configuration.rateLimits = rateLimits
         configuration.allowPrivateSources = allowPrivate
         configuration.workers = 2
         let clock = TestClock()
-        let services = try AppServices.open(configuration, logger: Logger(label: "test"), clock: { clock.now })
+        let services = try await AppServices.open(configuration, logger: Logger(label: "test"), clock: { clock.now })
         let first = try #require(try await services.accounts.bootstrapIfEmpty(credits: credits))
         return Harness(
             configuration: configuration, services: services, clock: clock, accountID: first.account.id,

@@ -41,6 +41,10 @@ final class ServerProcess: Sendable {
     let port: Int
     /// The variables the test asked for, on top of the harness's defaults.
     let environment: [String: String]
+    /// `all`, `api` (HTTP only) or `worker` (no HTTP: queued jobs and webhooks).
+    let role: String
+    /// Whether this server starts on an empty store and prints the first account's keys.
+    let printsKeys: Bool
     let baseURL: String
 
     private struct State {
@@ -77,21 +81,27 @@ final class ServerProcess: Sendable {
         return state.withLock { $0.exit }
     }
 
-    /// Starts the server on a new data directory and a free port, and waits until it is healthy.
-    static func start(environment: [String: String] = [:]) async throws -> ServerProcess {
+    /// Starts the server on a new data directory and a free port, and waits until it is healthy
+    /// (a worker, which answers no HTTP, until it has run for a moment). A node of several on a
+    /// shared database (its URL in `environment`) prints no keys: `printsKeys: false`.
+    static func start(environment: [String: String] = [:], role: String = "all", printsKeys: Bool = true) async throws -> ServerProcess {
         let executable = try Self.locateExecutable()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
-        let server = ServerProcess(executable: executable, dataDirectory: directory, port: try freeLoopbackPort(), environment: environment)
+        let server = ServerProcess(
+            executable: executable, dataDirectory: directory, port: try freeLoopbackPort(), environment: environment, role: role,
+            printsKeys: printsKeys)
         try await server.launch()
         return server
     }
 
-    private init(executable: URL, dataDirectory: URL, port: Int, environment: [String: String]) {
+    private init(executable: URL, dataDirectory: URL, port: Int, environment: [String: String], role: String, printsKeys: Bool) {
         self.executable = executable
         self.dataDirectory = dataDirectory
         self.port = port
         self.environment = environment
+        self.role = role
+        self.printsKeys = printsKeys
         baseURL = "http://127.0.0.1:\(port)"
     }
 
@@ -164,7 +174,10 @@ final class ServerProcess: Sendable {
         try Self.appendBanner("--- start \(starts + 1) ---", to: stderrLog)
         let pid = try Self.spawn(
             executable.path,
-            arguments: ["serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDirectory.path, "--allow-private-sources"],
+            arguments: [
+                "serve", "--host", "127.0.0.1", "--port", String(port), "--data-dir", dataDirectory.path, "--allow-private-sources",
+                "--role", role,
+            ],
             environment: serverEnvironment(), stdout: stdoutLog.path, stderr: stderrLog.path)
         state.withLock {
             $0.pid = pid
@@ -172,8 +185,9 @@ final class ServerProcess: Sendable {
             $0.starts += 1
         }
 
+        guard role != "worker" else { return try await waitUntilSettled() }
         try await waitUntilHealthy()
-        if state.withLock({ $0.keys }) == nil {
+        if printsKeys, state.withLock({ $0.keys }) == nil {
             let keys = try readKeys()
             state.withLock { $0.keys = keys }
         }
@@ -262,6 +276,24 @@ final class ServerProcess: Sendable {
         }
         await stop()
         throw ServerProcessError(description: "the server was not healthy within 60 s (\(last))\n\(diagnostics)")
+    }
+
+    /// A worker has no port to ask: it is up once it has opened its storage and kept running.
+    private func waitUntilSettled() async throws {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while ContinuousClock.now < deadline {
+            if let exit = lastExit {
+                throw ServerProcessError(description: "the worker exited while starting (\(exit))\n\(diagnostics)")
+            }
+            let said = ((try? String(contentsOf: stdoutLog, encoding: .utf8)) ?? "") + ((try? String(contentsOf: stderrLog, encoding: .utf8)) ?? "")
+            if said.contains("models: ") {
+                try await Task.sleep(for: .milliseconds(300))
+                if lastExit == nil { return }
+            }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        await stop()
+        throw ServerProcessError(description: "the worker did not settle within 60 s\n\(diagnostics)")
     }
 
     /// Reads the keys from the first-start lines:
