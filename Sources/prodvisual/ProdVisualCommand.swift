@@ -12,7 +12,7 @@ struct ProdVisualCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "prodvisual",
         abstract: "Marketplace-ready product visuals from a product photo.",
-        subcommands: [ServeCommand.self, KeysCommand.self, CreditsCommand.self, GenerateCommand.self, CutoutCommand.self, ContactSheetCommand.self, ModelsCommand.self, BenchCommand.self])
+        subcommands: [ServeCommand.self, KeysCommand.self, CreditsCommand.self, MigrateCommand.self, GenerateCommand.self, CutoutCommand.self, ContactSheetCommand.self, ModelsCommand.self, BenchCommand.self])
 
     /// Runs the command, then leaves without exit-time teardown. Pango renders text with a font
     /// thread of its own that can still be working when a command returns; destroying its

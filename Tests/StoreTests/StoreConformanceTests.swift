@@ -26,6 +26,8 @@ struct StoreUnderTest: Sendable {
     /// Runs SQL past the store's API, to prove what the database itself refuses.
     let execute: @Sendable (String) async throws -> Void
     let close: @Sendable () async -> Void
+    /// The SQLite file; empty for PostgreSQL.
+    var path = ""
 
     static func open(_ kind: StoreKind) async throws -> StoreUnderTest {
         switch kind {
@@ -36,7 +38,7 @@ struct StoreUnderTest: Sendable {
             return StoreUnderTest(
                 kind: kind, store: try SQLiteStore(path: path), reopen: { try SQLiteStore(path: path) },
                 execute: { sql in _ = try SQLiteConnection(path: path).query(sql) },
-                close: { try? FileManager.default.removeItem(at: directory) })
+                close: { try? FileManager.default.removeItem(at: directory) }, path: path)
         case .postgres:
             let url = try postgresSchemaURL()
             let store = try await PostgresStore.connect(url: url, logger: Logger(label: "test"))
@@ -622,5 +624,42 @@ struct StoreFixture {
         _ = try await reopened.completeGeneration(
             id: "gen_old", output: GenerationOutput(outputFile: "gen_old.png", fileSize: 1, generationTimeMs: 1, compliance: "{}"), at: now)
         #expect(try await reopened.generation(id: "gen_old")?.compliance == "{}")
+    }
+}
+
+/// Moving a single node's SQLite records into PostgreSQL, for several nodes.
+@Suite(.serialized) struct SQLiteImportTests {
+    @Test(.enabled(if: StoreKind.available.contains(.postgres)))
+    func everyRecordArrivesAndTheLedgerGoesOn() async throws {
+        let sqlite = try await StoreUnderTest.open(.sqlite)
+        let postgres = try await StoreUnderTest.open(.postgres)
+        let source = StoreFixture(sqlite)
+        try await source.seedAccount(credits: 10)
+        _ = try await source.store.startGeneration(source.generation("gen_sync"))
+        _ = try await source.store.completeGeneration(
+            id: "gen_sync", output: GenerationOutput(outputFile: "gen_sync.png", fileSize: 9, generationTimeMs: 3, compliance: "{}", cutoutConfidence: 0.9),
+            at: source.now)
+        _ = try await source.store.enqueue(
+            [source.queued("gen_a", batch: "batch_1", index: 0, webhook: "https://hooks.example/a")],
+            batch: source.batch("batch_1", items: 1, webhook: nil))
+        _ = try await source.store.failGeneration(id: "gen_a", code: "invalid_image", message: "bad", at: source.now)
+        _ = try await source.store.beginIdempotent(accountID: "acct_1", key: "k1", requestHash: "h", at: source.now, window: 86_400)
+
+        let target = try #require(postgres.store as? PostgresStore)
+        let path = sqlite.path
+        let copied = try await target.importSQLite(path: path)
+        #expect(copied.first { $0.table == "credit_ledger" }?.rows == 4, "purchase, debit, debit, refund")
+
+        #expect(try await target.key(secretHash: "h1")?.id == "key_1")
+        #expect(try await target.generation(id: "gen_sync") == source.store.generation(id: "gen_sync"))
+        #expect(try await target.batch(id: "batch_1")?.status == .failed)
+        #expect(try await target.deliveries(subjectID: "gen_a").map(\.event) == [.generationFailed])
+        #expect(try await target.beginIdempotent(accountID: "acct_1", key: "k1", requestHash: "h", at: source.now, window: 86_400) == .inFlight)
+        // New ledger entries go on after the copied ones.
+        #expect(try await target.addCredits(accountID: "acct_1", amount: 5, at: source.now) == 14)
+        // A second import is refused: the database is no longer empty.
+        await #expect(throws: StoreError.self) { try await target.importSQLite(path: path) }
+        await sqlite.close()
+        await postgres.close()
     }
 }

@@ -72,7 +72,7 @@ public final class PostgresStore: Store, RateCounter {
 
     // MARK: Sessions
 
-    private func transaction<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
+    func transaction<T: Sendable>(_ body: (PostgresSession) async throws -> T) async throws -> T {
         do {
             return try await client.withTransaction(logger: logger) { connection in
                 try await body(PostgresSession(connection: connection, logger: logger))
