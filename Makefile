@@ -2,7 +2,7 @@
 # Server settings come from PRODVISUAL_* variables (see README); DATA_DIR is a shortcut.
 DATA_DIR ?= $(or $(PRODVISUAL_DATA_DIR),./data)
 
-.PHONY: deps build serve test test-python test-node test-swift-client bench clean
+.PHONY: deps build serve cluster cluster-stop test test-python test-node test-swift-client bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -12,6 +12,14 @@ build: deps
 
 serve: build
 	.build/release/prodvisual serve --data-dir $(DATA_DIR)
+
+# Several nodes on this machine (scripts/cluster.sh): PostgreSQL and an S3 store, two API nodes and
+# two workers, nginx in front; prints the URL and a live key. Everything under ./.cluster.
+cluster: build
+	@scripts/cluster.sh start
+
+cluster-stop:
+	@scripts/cluster.sh stop
 
 # The server's tests and the Swift client's (ClientTests), then the Python and Node.js SDK
 # suites, each against a real `prodvisual serve` on loopback (sdks/TEST_PLAN.md), then the
