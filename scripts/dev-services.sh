@@ -310,14 +310,26 @@ stop_weed() {
   done
   kill -KILL "$pid" 2>/dev/null || true
   rm -f "$WEED_DIR/weed.pid"
+  # weed puts a Unix socket for each gRPC port in the temp folder and leaves it there.
+  set_weed_ports
+  local name
+  for name in master-grpc-$W_MASTER_GRPC volume-grpc-$W_VOLUME_GRPC filer-grpc-$W_FILER_GRPC s3-grpc-$W_S3_GRPC; do
+    [ -S "${TMPDIR:-/tmp}/seaweedfs-$name.sock" ] && rm -f "${TMPDIR:-/tmp}/seaweedfs-$name.sock"
+  done
+  return 0
 }
 
 # --- commands ---------------------------------------------------------------------------------
 
+# One start or stop of DIR at a time.
+lock() {
+  exec 9>"$LOCK"
+  flock -w 120 9 || die "another dev-services.sh has held $LOCK for 2 minutes"
+}
+
 cmd_start() {
   setup_dir "$1"
-  exec 9>"$LOCK"
-  flock 9
+  lock
   load_state
   STARTED_PG="" STARTED_WEED=""
   trap 'if [ $? -ne 0 ]; then [ -z "$STARTED_WEED" ] || stop_weed; [ -z "$STARTED_PG" ] || stop_pg; fi' EXIT
@@ -333,8 +345,10 @@ cmd_start() {
 cmd_stop() {
   [ -d "$1" ] || return 0
   setup_dir "$1"
-  exec 9>"$LOCK"
-  flock 9
+  lock
+  WEED_PORTS=""
+  # shellcheck disable=SC1090
+  [ -f "$STATE" ] && . "$STATE"
   stop_weed
   if [ -d "$PG_DIR" ]; then stop_pg; fi
 }
