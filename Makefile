@@ -2,7 +2,7 @@
 # Server settings come from PRODVISUAL_* variables (see README); DATA_DIR is a shortcut.
 DATA_DIR ?= $(or $(PRODVISUAL_DATA_DIR),./data)
 
-.PHONY: deps build serve cluster cluster-stop test test-python test-node test-swift-client bench clean
+.PHONY: deps build serve cluster cluster-stop test test-suites test-python test-node test-swift-client bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -21,10 +21,14 @@ cluster: build
 cluster-stop:
 	@scripts/cluster.sh stop
 
-# The server's tests and the Swift client's (ClientTests), then the Python and Node.js SDK
-# suites, each against a real `prodvisual serve` on loopback (sdks/TEST_PLAN.md), then the
-# model installer's own tests.
+# The server's tests and the Swift client's (ClientTests), then the SDK suites, each against a
+# real `prodvisual serve` on loopback (sdks/TEST_PLAN.md), then the scripts' own tests; all with
+# a throw-away PostgreSQL and S3 store (scripts/with-services.sh), which the store suites and the
+# cluster tests must find (PRODVISUAL_REQUIRE_SERVICES=1: missing services fail, not skip).
 test: deps
+	PRODVISUAL_REQUIRE_SERVICES=1 scripts/with-services.sh $(MAKE) --no-print-directory test-suites
+
+test-suites:
 	swift test
 	sdks/test.sh
 	python3 -m pytest -q -p no:cacheprovider scripts/tests
@@ -39,11 +43,14 @@ test-swift-client: deps
 	swift test --filter ClientTests
 
 # Cutout quality per backdrop against the bench's masks, and speed beside `vips thumbnail`;
-# seconds per style against white_bg; a batch of 50 through the queue against single calls.
+# seconds per style against white_bg; a batch of 50 through the queue against single calls;
+# claims per second on SQLite beside PostgreSQL; a batch of 50 through `make cluster` beside one node.
 bench: build
 	.build/release/prodvisual bench cutout --bench-dir ../shared/bench
 	.build/release/prodvisual bench styles --bench-dir ../shared/bench
 	.build/release/prodvisual bench queue --bench-dir ../shared/bench
+	scripts/with-services.sh sh -c '.build/release/prodvisual bench claims --database-url "$$PRODVISUAL_TEST_DATABASE_URL"'
+	python3 scripts/bench_cluster.py --bench-dir ../shared/bench
 
 clean:
 	rm -rf .build
