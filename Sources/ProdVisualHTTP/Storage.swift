@@ -80,6 +80,11 @@ public struct Storage: Sendable {
             }
         } else {
             objects = try LocalFolderObjectStore(root: configuration.dataDirectory)
+            // The data directory's layout, as operators know it, from the first start on.
+            for folder in ["outputs", "products"] {
+                try FileManager.default.createDirectory(
+                    at: configuration.dataDirectory.appendingPathComponent(folder), withIntermediateDirectories: true)
+            }
         }
         let closing = closers
         return Storage(
