@@ -1,0 +1,3 @@
+module github.com/prodvisual/prodvisual-go
+
+go 1.19
