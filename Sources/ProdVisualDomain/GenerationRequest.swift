@@ -201,8 +201,16 @@ public struct GenerationPlan: Sendable, Equatable {
     }
 
     private static func checked(_ value: String, name: String) throws(ServiceError) -> String {
+        // A NUL or an escape code would reach the text renderer; layouts break lines themselves.
+        if let control = value.unicodeScalars.first(where: { $0.properties.generalCategory == .control }) {
+            let code = String(control.value, radix: 16, uppercase: true)
+            throw .invalid("'\(name)' contains a control character (U+\(String(repeating: "0", count: max(0, 4 - code.count)) + code)); send plain text on one line.")
+        }
         let trimmed = value.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { throw .invalid("'\(name)' is empty.") }
+        guard trimmed.unicodeScalars.contains(where: { !$0.properties.isWhitespace && !$0.properties.isDefaultIgnorableCodePoint }) else {
+            throw .invalid("'\(name)' has no visible characters.")
+        }
         guard trimmed.count <= maxTextLength else {
             throw .invalid("'\(name)' is \(trimmed.count) characters; at most \(maxTextLength) fit a layout.")
         }

@@ -126,6 +126,15 @@ public struct GenerationService: Sendable {
         }
         try await checkWebhook(webhookURL, field: "webhook_url")
         for (index, request) in requests.enumerated() {
+            // Rendered later, on a worker: what the URL's text already rules out is refused now,
+            // before anything is charged.
+            if case .url(let url) = request.source {
+                do {
+                    try fetcher.checkWithoutResolving(url)
+                } catch {
+                    throw ServiceError.invalid("items[\(index)].image_url cannot be fetched: \(error.message)")
+                }
+            }
             try await checkWebhook(request.webhookURL, field: "items[\(index)].webhook_url")
         }
         let now = clock()
@@ -383,6 +392,10 @@ public struct GenerationService: Sendable {
                 return ServiceError(.invalidImage, "The image is not a JPEG, PNG or WebP file (detected from its bytes).")
             case .tooManyPixels(let width, let height, let limit):
                 return ServiceError(.invalidImage, "The image is \(width)x\(height) pixels; the limit is \(limit) pixels in total.")
+            case .unusableShape(let width, let height):
+                return ServiceError(
+                    .invalidImage,
+                    "The image is \(width)x\(height) pixels; a product photo needs at least \(DecodeLimits.minimumSide) pixels on its short side and a long side at most \(DecodeLimits.maximumAspectRatio) times the short one.")
             case .undecodable(let detail):
                 return ServiceError(.invalidImage, "The image could not be decoded (\(detail)).")
             case .invalidSpec(let detail):

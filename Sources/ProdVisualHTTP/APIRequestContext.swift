@@ -1,13 +1,17 @@
 import Hummingbird
+import NIOCore
 import ProdVisualDomain
 
 /// The request context of every API route: the authenticated key, once the auth middleware ran.
 public struct APIRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var key: AuthenticatedKey?
+    /// The peer: a client, or the proxy in front (see `HTTPSOnlyMiddleware`).
+    public let remoteAddress: SocketAddress?
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
+        remoteAddress = source.channel.remoteAddress
     }
 
     /// Bodies are read explicitly with their own limits (see `RequestBodyReader`); this is the

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import Logging
 import NIOCore
 import ProdVisualDomain
@@ -92,12 +93,14 @@ struct RouteTable {
     }
 }
 
-/// Builds the router with every API route. `clock` is injectable so tests can move time.
-func buildRouter(services: AppServices, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init) throws
-    -> (router: Router<APIRequestContext>, routes: RouteTable)
-{
+/// Builds the router with every API route. `clock` is injectable so tests can move time;
+/// `httpsOnlyBehind` (the trusted proxies) refuses calls that came over plain HTTP.
+func buildRouter(
+    services: AppServices, logger: Logger, clock: @escaping @Sendable () -> Date = Date.init, httpsOnlyBehind trustedProxies: [String]? = nil
+) throws -> (router: Router<APIRequestContext>, routes: RouteTable) {
     let router = Router(context: APIRequestContext.self)
     router.add(middleware: ErrorEnvelopeMiddleware(logger: logger))
+    if let trustedProxies { router.add(middleware: HTTPSOnlyMiddleware(trustedProxies: Set(trustedProxies))) }
     var routes = RouteTable()
 
     let catalog = CatalogController()
@@ -200,10 +203,15 @@ public func buildApplication(
     guard configuration.role.servesAPI else {
         return ServiceGroup(configuration: .init(services: background, gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     }
-    let (router, _) = try buildRouter(services: services, logger: logger)
+    // With TLS served here every call is HTTPS; without, only a trusted proxy can vouch for one.
+    let httpsOnly = configuration.requireHTTPS && !configuration.servesTLS ? configuration.trustedProxies : nil
+    let (router, _) = try buildRouter(services: services, logger: logger, httpsOnlyBehind: httpsOnly)
     var app = Application(
         router: router,
-        configuration: .init(address: .hostname(configuration.host, port: configuration.port), serverName: "ProdVisual"),
+        server: try configuration.serverBuilder(),
+        configuration: .init(
+            address: .hostname(configuration.host, port: configuration.port), serverName: "ProdVisual",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)),
         onServerRunning: onServerRunning,
         logger: logger)
     app.addServices(background)

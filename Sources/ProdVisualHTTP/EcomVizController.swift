@@ -104,7 +104,7 @@ struct EcomVizController {
 
     static func jsonObject(_ request: Request, context: APIRequestContext) async throws -> [String: Any] {
         let buffer = try await request.body.collect(upTo: 1024 * 1024)
-        guard buffer.readableBytes > 0 else { throw ServiceError.invalid("The request body is empty: send a JSON object.") }
+        try JSONBody.check(buffer, contentType: request.headers[.contentType]?.lowercased() ?? "", expecting: "a JSON object")
         guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else {
             throw ServiceError.invalid("The request body is not a valid JSON object.")
         }

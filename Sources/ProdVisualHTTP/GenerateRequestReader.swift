@@ -55,28 +55,17 @@ enum GenerateRequestReader {
         if contentType.hasPrefix("multipart/form-data") {
             return try multipart(body, contentType: contentType)
         }
-        guard contentType.isEmpty || contentType.hasPrefix("application/json") else {
+        guard contentType.isEmpty || contentType.hasPrefix("application/json") || contentType.contains("+json") else {
             throw ServiceError.invalid("Unsupported Content-Type '\(contentType)'. Send application/json or multipart/form-data.")
         }
+        try JSONBody.check(body, contentType: contentType, expecting: "a JSON object with 'image_url' and 'style'")
         return try json(body)
     }
 
     /// A batch is JSON only: `items` (each as for /v1/generate) and an optional `webhook_url`.
     static func readBatch(_ buffer: ByteBuffer, contentType: String) throws -> (items: [GenerationRequest], webhookURL: String?) {
-        guard contentType.isEmpty || contentType.hasPrefix("application/json") else {
-            throw ServiceError.invalid("Unsupported Content-Type '\(contentType)'. A batch is sent as application/json.")
-        }
-        guard buffer.readableBytes > 0 else {
-            throw ServiceError.invalid("The request body is empty: send a JSON object with 'items'.")
-        }
-        let body: BatchBody
-        do {
-            body = try JSONDecoder().decode(BatchBody.self, from: Data(buffer.readableBytesView))
-        } catch let DecodingError.typeMismatch(type, context) {
-            throw ServiceError.invalid("Parameter '\(fieldName(context))' must be \(typeName(type)).")
-        } catch {
-            throw ServiceError.invalid("The request body is not a valid JSON object.")
-        }
+        try JSONBody.check(buffer, contentType: contentType, expecting: "a JSON object with 'items'")
+        let body = try decode(BatchBody.self, buffer)
         guard let items = body.items else {
             throw ServiceError.invalid("Missing required parameter 'items': an array of generation objects (at most 50).")
         }
@@ -94,15 +83,23 @@ enum GenerateRequestReader {
         guard buffer.readableBytes > 0 else {
             throw ServiceError.invalid("The request body is empty: send a JSON object with 'image_url' and 'style'.")
         }
-        let body: Body
+        return try request(from: decode(Body.self, buffer))
+    }
+
+    /// Decodes a body, naming the parameter that does not fit.
+    static func decode<T: Decodable>(_ type: T.Type, _ buffer: ByteBuffer) throws -> T {
         do {
-            body = try JSONDecoder().decode(Body.self, from: Data(buffer.readableBytesView))
+            return try JSONDecoder().decode(T.self, from: Data(buffer.readableBytesView))
         } catch let DecodingError.typeMismatch(type, context) {
             throw ServiceError.invalid("Parameter '\(fieldName(context))' must be \(typeName(type)).")
         } catch {
+            // A number too large for its integer parameter (a seed above 2^63 - 1) fails the
+            // whole decode; name it rather than blame the JSON.
+            if let field = outOfRangeInteger(in: buffer) {
+                throw ServiceError.invalid("Parameter '\(field)' is out of range: integers go from \(Int.min) to \(Int.max).")
+            }
             throw ServiceError.invalid("The request body is not a valid JSON object.")
         }
-        return try request(from: body)
     }
 
     static func request(from body: Body, upload: [UInt8]? = nil) throws -> GenerationRequest {
@@ -160,8 +157,12 @@ enum GenerateRequestReader {
                 .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
         }
         parser.onBody = { chunk in bytes += chunk.readableBytesView }
+        var repeated: String?
         parser.onPartComplete = {
-            if let name { fields[name] = bytes }
+            if let name {
+                if fields[name] != nil, repeated == nil { repeated = name }
+                fields[name] = bytes
+            }
             name = nil
             bytes = []
         }
@@ -169,6 +170,11 @@ enum GenerateRequestReader {
             try parser.execute(buffer)
         } catch {
             throw ServiceError.invalid("The multipart body could not be parsed.")
+        }
+        // Two files (or two values) under one name: which one was meant cannot be known.
+        if let repeated { throw ServiceError.invalid("The form has the field '\(repeated)' twice; send it once.") }
+        if fields["image"] != nil, fields["image_file"] != nil {
+            throw ServiceError.invalid("The form has both 'image' and 'image_file'; send one file.")
         }
         func text(_ key: String) -> String? { fields[key].map { String(decoding: $0, as: UTF8.self) } }
         func integer(_ key: String) throws -> Int? {
@@ -195,6 +201,25 @@ enum GenerateRequestReader {
             format: text("format"), quality: try integer("quality"), webhook_url: text("webhook_url"),
             text: styleText, scene: text("scene"), seed: try integer("seed"), compare_style: text("compare_style"), colors: colors)
         return try request(from: body, upload: fields["image"] ?? fields["image_file"])
+    }
+
+    /// The first integer parameter (`seed`, `quality`, at the top or in `items`) whose number does
+    /// not fit 64 bits.
+    private static func outOfRangeInteger(in buffer: ByteBuffer) -> String? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(buffer.readableBytesView)) as? [String: Any] else { return nil }
+        func check(_ object: [String: Any], prefix: String) -> String? {
+            for key in ["seed", "quality"] {
+                guard let number = object[key] as? NSNumber else { continue }
+                let value = number.doubleValue
+                if value >= 9.223372036854775807e18 || value < -9.223372036854775808e18 { return prefix + key }
+            }
+            return nil
+        }
+        if let field = check(object, prefix: "") { return field }
+        for (index, item) in (object["items"] as? [[String: Any]] ?? []).enumerated() {
+            if let field = check(item, prefix: "items[\(index)].") { return field }
+        }
+        return nil
     }
 
     /// `items[2].quality`, as the client wrote it.

@@ -40,8 +40,23 @@ public struct ServerConfiguration: Sendable {
     public var shutdownGrace: Duration = .seconds(30)
     /// The wait before a failed webhook delivery's first retry; it doubles up to an hour.
     public var webhookRetryBase: TimeInterval = 30
+    /// How long a connection may stay silent (idle between requests, or part-way through a
+    /// request's header or body) before it is closed.
+    public var idleTimeout: Duration = .seconds(30)
+    /// Connections open at once; beyond it the server stops accepting until some close, so that
+    /// a flood cannot exhaust its file descriptors.
+    public var maxConnections = 10_000
+    /// PEM files: with both, the server speaks HTTPS itself.
+    public var tlsCertificatePath: String?
+    public var tlsKeyPath: String?
+    /// Refuse API calls that did not arrive over HTTPS (directly, or per `X-Forwarded-Proto` from
+    /// one of `trustedProxies`).
+    public var requireHTTPS = false
+    /// Addresses of the proxies whose `X-Forwarded-Proto` is believed.
+    public var trustedProxies: [String] = []
 
     public init() {}
 
-    var resolvedPublicURL: String { publicURL ?? "http://\(host):\(port)" }
+    var resolvedPublicURL: String { publicURL ?? "\(servesTLS ? "https" : "http")://\(host):\(port)" }
+    var servesTLS: Bool { tlsCertificatePath != nil && tlsKeyPath != nil }
 }

@@ -75,6 +75,15 @@ public struct DestinationGuard: Sendable {
         try await check(Self.parse(urlString))
     }
 
+    /// The URL's form and, when its host is written as an address, that address; no DNS. For
+    /// checks before anything is charged, when the fetch itself comes later.
+    public func checkWithoutResolving(_ urlString: String) throws(FetchError) {
+        let target = try Self.parse(urlString)
+        if let literal = target.literal, !isAllowed(host: target.host, address: literal) {
+            throw .forbiddenAddress(host: target.hostAsWritten, address: literal.description)
+        }
+    }
+
     func check(_ target: ParsedTarget) async throws(FetchError) -> ValidatedDestination {
         let addresses: [IPAddress]
         if let literal = target.literal {

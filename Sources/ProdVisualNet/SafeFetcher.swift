@@ -94,6 +94,12 @@ public struct SafeFetcher: Sendable {
         try await destinationGuard.check(url)
     }
 
+    /// Whether `urlString` could be fetched, as far as its text tells: scheme, form, and an
+    /// address written as the host. Resolving and the fetch itself come later.
+    public func checkWithoutResolving(_ urlString: String) throws(FetchError) {
+        try destinationGuard.checkWithoutResolving(urlString)
+    }
+
     /// Fetches `urlString` under the policy. Throws only ``FetchError``.
     public func fetch(_ urlString: String) async throws(FetchError) -> FetchedResource {
         let deadline = ContinuousClock.now.advanced(by: policy.totalTimeout)

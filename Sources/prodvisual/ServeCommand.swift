@@ -3,6 +3,9 @@ import Configuration
 import Foundation
 import Hummingbird
 import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
 import ProdVisualDomain
 import ProdVisualHTTP
 
@@ -28,6 +31,16 @@ struct ServeCommand: AsyncParsableCommand {
     var shutdownGrace: Double?
     @Option(name: .customLong("webhook-retry-base-seconds"), help: "First webhook retry delay; doubles up to an hour (default 30). Env: PRODVISUAL_WEBHOOK_RETRY_BASE_SECONDS.")
     var webhookRetryBase: Double?
+    @Option(name: .customLong("idle-timeout-seconds"), help: "Close a connection silent this long, idle or part-way through a request (default 30). Env: PRODVISUAL_IDLE_TIMEOUT_SECONDS.")
+    var idleTimeout: Double?
+    @Option(name: .customLong("max-connections"), help: "Connections open at once (default 10000, and below the file limit). Env: PRODVISUAL_MAX_CONNECTIONS.")
+    var maxConnections: Int?
+    @Option(name: .customLong("tls-cert"), help: "PEM certificate chain: serve HTTPS. Env: PRODVISUAL_TLS_CERT.") var tlsCertificate: String?
+    @Option(name: .customLong("tls-key"), help: "PEM private key of --tls-cert. Env: PRODVISUAL_TLS_KEY.") var tlsKey: String?
+    @Flag(name: .customLong("require-https"), help: "Refuse API calls that did not come over HTTPS. Env: PRODVISUAL_REQUIRE_HTTPS=true.")
+    var requireHTTPS = false
+    @Option(name: .customLong("trusted-proxy"), help: "A proxy address whose X-Forwarded-Proto is believed (repeatable). Env: PRODVISUAL_TRUSTED_PROXIES=a,b.")
+    var trustedProxies: [String] = []
     @OptionGroup var models: ModelDirectoryOption
 
     func run() async throws {
@@ -60,6 +73,24 @@ struct ServeCommand: AsyncParsableCommand {
             configuration.webhookRetryBase = seconds
         }
 
+        if let seconds = try positive(idleTimeout, "prodvisual.idle.timeout.seconds", "--idle-timeout-seconds") {
+            configuration.idleTimeout = .milliseconds(Int(seconds * 1000))
+        }
+        // Each connection is a file descriptor: keep the cap below the process's limit, raised
+        // to its hard maximum first, with room for files, the database and outbound fetches.
+        let descriptors = FileDescriptorLimit.raiseToMaximum()
+        let requested = maxConnections ?? environment.int(forKey: "prodvisual.max.connections", default: configuration.maxConnections)
+        guard requested > 0 else { throw ValidationError("--max-connections must be above zero; got \(requested).") }
+        configuration.maxConnections = min(requested, max(64, descriptors - 512))
+        configuration.tlsCertificatePath = tlsCertificate ?? environment.string(forKey: "prodvisual.tls.cert")
+        configuration.tlsKeyPath = tlsKey ?? environment.string(forKey: "prodvisual.tls.key")
+        guard (configuration.tlsCertificatePath == nil) == (configuration.tlsKeyPath == nil) else {
+            throw ValidationError("--tls-cert and --tls-key go together.")
+        }
+        configuration.requireHTTPS = requireHTTPS || environment.bool(forKey: "prodvisual.require.https", default: false)
+        configuration.trustedProxies = trustedProxies.isEmpty
+            ? (environment.string(forKey: "prodvisual.trusted.proxies") ?? "").split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+            : trustedProxies
         let services = try await AppServices.open(configuration, logger: logger)
         if let first = try await services.accounts.bootstrapIfEmpty(credits: configuration.initialCredits) {
             // Written straight to the file descriptor: under a service manager stdout is a pipe
@@ -87,5 +118,20 @@ struct ServeCommand: AsyncParsableCommand {
         guard let value = flag ?? environment.double(forKey: ConfigKey(key)) else { return nil }
         guard value > 0 else { throw ValidationError("\(name) must be above zero; got \(value).") }
         return value
+    }
+}
+
+/// The process's limit on open files.
+enum FileDescriptorLimit {
+    /// Raises the soft limit to the hard one and returns it.
+    static func raiseToMaximum() -> Int {
+        var limit = rlimit()
+        guard getrlimit(Int32(RLIMIT_NOFILE.rawValue), &limit) == 0 else { return 1024 }
+        if limit.rlim_cur < limit.rlim_max {
+            var raised = limit
+            raised.rlim_cur = limit.rlim_max
+            if setrlimit(Int32(RLIMIT_NOFILE.rawValue), &raised) == 0 { limit = raised }
+        }
+        return Int(clamping: limit.rlim_cur)
     }
 }

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import NIOCore
+import NIOSSL
 import Synchronization
 
 #if canImport(Glibc)
@@ -84,25 +85,29 @@ final class ServerProcess: Sendable {
     /// Starts the server on a new data directory and a free port, and waits until it is healthy
     /// (a worker, which answers no HTTP, until it has run for a moment). A node of several on a
     /// shared database (its URL in `environment`) prints no keys: `printsKeys: false`.
-    static func start(environment: [String: String] = [:], role: String = "all", printsKeys: Bool = true) async throws -> ServerProcess {
+    static func start(
+        environment: [String: String] = [:], role: String = "all", printsKeys: Bool = true, scheme: String = "http"
+    ) async throws -> ServerProcess {
         let executable = try Self.locateExecutable()
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("pv-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let server = ServerProcess(
             executable: executable, dataDirectory: directory, port: try freeLoopbackPort(), environment: environment, role: role,
-            printsKeys: printsKeys)
+            printsKeys: printsKeys, scheme: scheme)
         try await server.launch()
         return server
     }
 
-    private init(executable: URL, dataDirectory: URL, port: Int, environment: [String: String], role: String, printsKeys: Bool) {
+    private init(
+        executable: URL, dataDirectory: URL, port: Int, environment: [String: String], role: String, printsKeys: Bool, scheme: String
+    ) {
         self.executable = executable
         self.dataDirectory = dataDirectory
         self.port = port
         self.environment = environment
         self.role = role
         self.printsKeys = printsKeys
-        baseURL = "http://127.0.0.1:\(port)"
+        baseURL = "\(scheme)://127.0.0.1:\(port)"
     }
 
     deinit {
@@ -265,7 +270,9 @@ final class ServerProcess: Sendable {
                 throw ServerProcessError(description: "the server exited while starting (\(exit))\n\(diagnostics)")
             }
             do {
-                let response = try await HTTPClient.shared.execute(HTTPClientRequest(url: baseURL + "/health"), timeout: .seconds(2))
+                // A test certificate is self-signed: the health check does not verify it.
+                let response = try await (baseURL.hasPrefix("https") ? Self.unverifiedClient : HTTPClient.shared)
+                    .execute(HTTPClientRequest(url: baseURL + "/health"), timeout: .seconds(2))
                 _ = try await response.body.collect(upTo: 1 << 20)
                 if response.status.code == 200 { return }
                 last = "GET /health answered \(response.status)"
@@ -295,6 +302,12 @@ final class ServerProcess: Sendable {
         await stop()
         throw ServerProcessError(description: "the worker did not settle within 60 s\n\(diagnostics)")
     }
+
+    private static let unverifiedClient: HTTPClient = {
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.certificateVerification = .none
+        return HTTPClient(eventLoopGroupProvider: .singleton, configuration: .init(tlsConfiguration: tls))
+    }()
 
     /// Reads the keys from the first-start lines:
     /// `Live key (spends credits):       pv_live_...` and `Test key (free, watermarked):    pv_test_...`.
@@ -433,10 +446,10 @@ func freeLoopbackPort() throws -> Int {
 /// Runs `body` against a fresh server process, and kills the process at the end whatever
 /// happened; the data directory is removed after a run that threw nothing.
 func withServerProcess<T>(
-    environment: [String: String] = [:],
+    environment: [String: String] = [:], scheme: String = "http",
     _ body: (ServerProcess) async throws -> T
 ) async throws -> T {
-    let server = try await ServerProcess.start(environment: environment)
+    let server = try await ServerProcess.start(environment: environment, scheme: scheme)
     do {
         let result = try await body(server)
         await server.stop()

@@ -130,6 +130,10 @@ public final class ImageEngine: Sendable {
         guard header.width * header.height <= limits.maxPixels else {
             throw .tooManyPixels(width: header.width, height: header.height, limit: limits.maxPixels)
         }
+        let (short, long) = (min(header.width, header.height), max(header.width, header.height))
+        guard short >= DecodeLimits.minimumSide, long <= short * DecodeLimits.maximumAspectRatio else {
+            throw .unusableShape(width: header.width, height: header.height)
+        }
         return (format, header)
     }
 }

@@ -133,6 +133,11 @@ public struct DecodeLimits: Sendable {
 
     public init(maxPixels: Int) { self.maxPixels = maxPixels }
 
+    /// The shortest side a product photo may have, and how many times longer its long side may
+    /// be: below and beyond these the cutout's working copy keeps too few pixels across.
+    public static let minimumSide = 16
+    public static let maximumAspectRatio = 20
+
     public static let `default` = DecodeLimits(maxPixels: 40_000_000)
 }
 
@@ -140,6 +145,8 @@ public enum ImagingError: Error, Sendable, Equatable {
     /// Not JPEG, PNG or WebP, judged from the bytes.
     case unsupportedFormat
     case tooManyPixels(width: Int, height: Int, limit: Int)
+    /// Too small, or too long for its width, to find a product in (see `DecodeLimits`).
+    case unusableShape(width: Int, height: Int)
     case undecodable(String)
     case invalidSpec(String)
     case processingFailed(String)
