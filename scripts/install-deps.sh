@@ -14,6 +14,9 @@ packages=(
   fonts-lato
   # The Python and Node.js SDKs' test suites (sdks/test.sh).
   python3 python3-venv python3-pip
+  # Debian's cv2 (OpenCV 4.6, the library the engine links), with which the model tests run the
+  # converted MediaPipe models (scripts/tests/test_tflite_to_onnx.py).
+  python3-opencv
   nodejs
   # Several nodes (scripts/dev-services.sh, scripts/with-services.sh, scripts/cluster.sh):
   # PostgreSQL 15 run from its binaries in a folder of ours, nginx in front of the API nodes, curl
