@@ -44,13 +44,15 @@ test-swift-client: deps
 
 # Cutout quality per backdrop against the bench's masks, and speed beside `vips thumbnail`;
 # seconds per style against white_bg; a batch of 50 through the queue against single calls;
-# claims per second on SQLite beside PostgreSQL; a batch of 50 through `make cluster` beside one node.
+# claims per second on SQLite beside PostgreSQL; a batch of 50 through `make cluster` beside one node;
+# the static catalogue beside /health under wrk.
 bench: build
 	.build/release/prodvisual bench cutout --bench-dir ../shared/bench
 	.build/release/prodvisual bench styles --bench-dir ../shared/bench
 	.build/release/prodvisual bench queue --bench-dir ../shared/bench
 	scripts/with-services.sh sh -c '.build/release/prodvisual bench claims --database-url "$$PRODVISUAL_TEST_DATABASE_URL"'
 	python3 scripts/bench_cluster.py --bench-dir ../shared/bench
+	python3 scripts/bench_http.py
 
 clean:
 	rm -rf .build

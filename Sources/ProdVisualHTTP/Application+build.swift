@@ -103,7 +103,7 @@ func buildRouter(
     if let trustedProxies { router.add(middleware: HTTPSOnlyMiddleware(trustedProxies: Set(trustedProxies))) }
     var routes = RouteTable()
 
-    let catalog = CatalogController()
+    let catalog = try CatalogController()
     let openAPI = try OpenAPIController()
     let outputs = OutputController(outputs: services.outputs, clock: clock)
     routes.add(.get, "/health", on: router) { _, _ in HealthResponse(status: "ok") }

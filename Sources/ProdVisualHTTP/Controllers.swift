@@ -2,27 +2,31 @@ import Foundation
 import Hummingbird
 import ProdVisualDomain
 
-/// Public catalogue: styles and platform presets. No authentication.
+/// Public catalogue: styles and platform presets. No authentication. Both are fixed for the
+/// process's life, so they are encoded once.
 struct CatalogController {
-    func styles(_ request: Request, context: APIRequestContext) -> StylesResponse {
-        let items = StyleCatalog.all.map {
+    let styles: StaticDocument
+    let platforms: StaticDocument
+
+    init() throws {
+        let styleItems = StyleCatalog.all.map {
             StylesResponse.Item(
                 id: $0.id, name: $0.name, description: $0.description, parameters: $0.parameters,
                 requires: $0.requires, scenes: $0.scenes.isEmpty ? nil : $0.scenes)
         }
-        return StylesResponse(styles: items, total: items.count)
-    }
-
-    func platforms(_ request: Request, context: APIRequestContext) -> PlatformsResponse {
-        let items = PlatformCatalog.all.map {
+        styles = try StaticDocument(StylesResponse(styles: styleItems, total: styleItems.count).encoded())
+        let platformItems = PlatformCatalog.all.map {
             PlatformsResponse.Item(
                 id: $0.id, name: $0.name, default_dimensions: "\($0.defaultWidth)x\($0.defaultHeight)",
                 product_fill: $0.productFill, background: $0.backgroundRule.rawValue,
                 default_format: $0.defaultFormat.rawValue, formats: $0.acceptedFormats.map(\.rawValue),
                 max_file_size: $0.maxFileBytes, min_longest_side: $0.minLongestSide)
         }
-        return PlatformsResponse(platforms: items, total: items.count)
+        platforms = try StaticDocument(PlatformsResponse(platforms: platformItems, total: platformItems.count).encoded())
     }
+
+    func styles(_ request: Request, context: APIRequestContext) -> Response { styles.response(to: request) }
+    func platforms(_ request: Request, context: APIRequestContext) -> Response { platforms.response(to: request) }
 }
 
 struct AccountController {
@@ -133,16 +137,14 @@ struct OutputController {
 
 /// The OpenAPI 3.1 description of the whole API, shipped with the server.
 struct OpenAPIController {
-    let document: ByteBuffer
+    let document: StaticDocument
 
     init() throws {
         guard let url = Bundle.module.url(forResource: "openapi", withExtension: "json") else {
             throw ServiceError(.serverError, "openapi.json is missing from the bundle.")
         }
-        document = ByteBuffer(bytes: try Data(contentsOf: url))
+        document = try StaticDocument(ByteBuffer(bytes: try Data(contentsOf: url)))
     }
 
-    func document(_ request: Request, context: APIRequestContext) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json; charset=utf-8"], body: .init(byteBuffer: document))
-    }
+    func document(_ request: Request, context: APIRequestContext) -> Response { document.response(to: request) }
 }

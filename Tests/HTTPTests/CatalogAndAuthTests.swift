@@ -1,3 +1,4 @@
+import CompressNIO
 import Foundation
 import Hummingbird
 import HummingbirdTesting
@@ -128,6 +129,42 @@ import Testing
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body).contains("ok"))
+            }
+        }
+    }
+}
+
+/// The static answers: encoded once, revalidated by ETag, compressed when asked.
+@Suite struct StaticAnswerTests {
+    @Test(arguments: ["/v1/styles", "/v1/platforms", "/v1/openapi.json"])
+    func staticAnswersCarryAnETagAnswer304AndGzip(path: String) async throws {
+        let harness = try await Harness.make()
+        try await harness.test { client in
+            let (etag, plain) = try await client.execute(uri: path, method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentEncoding] == nil)
+                return (try #require(response.headers[.eTag]), response.body)
+            }
+            #expect(etag.hasPrefix("\"") && etag.count > 10)
+            try await client.execute(uri: path, method: .get, headers: [.ifNoneMatch: "\"other\", \(etag)"]) { response in
+                #expect(response.status == .notModified)
+                #expect(response.body.readableBytes == 0)
+                #expect(response.headers[.eTag] == etag)
+            }
+            try await client.execute(uri: path, method: .get, headers: [.ifNoneMatch: "\"stale\""]) { response in
+                #expect(response.status == .ok)
+            }
+            try await client.execute(uri: path, method: .get, headers: [.acceptEncoding: "br;q=1, gzip;q=0.8"]) { response in
+                #expect(response.status == .ok)
+                #expect(response.headers[.contentEncoding] == "gzip")
+                #expect(response.headers[.vary] == "Accept-Encoding")
+                var body = response.body
+                #expect(body.readableBytes < plain.readableBytes)
+                let unzipped = try body.decompress(with: .gzip())
+                #expect(unzipped == plain, "gzip of the same bytes")
+            }
+            try await client.execute(uri: path, method: .get, headers: [.acceptEncoding: "gzip;q=0"]) { response in
+                #expect(response.headers[.contentEncoding] == nil)
             }
         }
     }
