@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
-# Runs the Python and Node.js SDK suites against a real `prodvisual serve`, which each suite
-# starts itself on loopback (see sdks/TEST_PLAN.md). The Swift client's suite is part of
-# `swift test`. Usage: sdks/test.sh [python] [node]   (both by default)
+# Runs the Python, Node.js, Go and PHP SDK suites against a real `prodvisual serve`, which each
+# suite starts itself on loopback (see sdks/TEST_PLAN.md). The Swift client's suite is part of
+# `swift test`. Usage: sdks/test.sh [python] [node] [go] [php]   (all four by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 suites=("$@")
-[ ${#suites[@]} -eq 0 ] && suites=(python node)
+[ ${#suites[@]} -eq 0 ] && suites=(python node go php)
 
 # The server the suites start: PRODVISUAL_EXECUTABLE, else the debug or release build.
 if [ -z "${PRODVISUAL_EXECUTABLE:-}" ] && [ ! -x .build/debug/prodvisual ] && [ ! -x .build/release/prodvisual ]; then
@@ -23,8 +23,20 @@ for suite in "${suites[@]}"; do
       fi
       ;;
     node) ;;
+    go)
+      if ! command -v go >/dev/null; then
+        echo "go suite: no go command; install Debian's golang-go (scripts/install-deps.sh)" >&2
+        exit 2
+      fi
+      ;;
+    php)
+      if ! command -v phpunit >/dev/null || ! php -r 'exit(extension_loaded("curl") ? 0 : 1);' 2>/dev/null; then
+        echo "php suite: needs php with ext-curl and phpunit; install php-cli php-curl phpunit (scripts/install-deps.sh)" >&2
+        exit 2
+      fi
+      ;;
     *)
-      echo "unknown suite '$suite' (python, node)" >&2
+      echo "unknown suite '$suite' (python, node, go, php)" >&2
       exit 2
       ;;
   esac
@@ -34,6 +46,11 @@ run() {
   case "$1" in
     python) cd sdks/python && PYTHONDONTWRITEBYTECODE=1 PYTHONPATH=src python3 -m pytest -p no:cacheprovider -q tests ;;
     node) cd sdks/node && node --test --test-reporter=spec test/*.test.js ;;
+    # Offline: the module has no dependency, so nothing may be fetched.
+    go) cd sdks/go && export GOPROXY=off && go vet ./... \
+      && go test -count=1 -timeout 5m -v ./... | sed -u '/^=== \(RUN\|PAUSE\|CONT\)/d' ;;
+    php) cd sdks/php && find src tests -name '*.php' | sort | while read -r file; do php -l "$file" >/dev/null || exit 1; done \
+      && phpunit --testdox ;;
   esac
 }
 
