@@ -18,6 +18,9 @@ packages=(
   # converted MediaPipe models (scripts/tests/test_tflite_to_onnx.py).
   python3-opencv
   nodejs
+  # The Go and PHP SDKs' suites: Debian's Go 1.19, PHP with curl, PHPUnit.
+  golang-go
+  php-cli php-curl phpunit
   # Several nodes (scripts/dev-services.sh, scripts/with-services.sh, scripts/cluster.sh):
   # PostgreSQL 15 run from its binaries in a folder of ours, nginx in front of the API nodes, curl
   # for the readiness checks.
