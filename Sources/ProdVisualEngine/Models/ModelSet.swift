@@ -31,6 +31,8 @@ public struct ModelStatus: Sendable, Equatable {
         /// The file is there, but not the one the catalogue pins: it is not loaded.
         case hashMismatch(actual: String)
         case failed(String)
+        /// Installed and checked, for a task this build does not run on models yet.
+        case notUsed
     }
 
     public let entry: ModelEntry
@@ -39,6 +41,7 @@ public struct ModelStatus: Sendable, Equatable {
 
     /// One line for a log: what loaded, and what runs on the classical path instead.
     public static func summary(_ statuses: [ModelStatus], directory: String) -> String {
+        let statuses = statuses.filter { $0.state != .notUsed }
         let loaded = statuses.filter { $0.state == .loaded }.map(\.entry.name)
         if loaded.count == statuses.count {
             return "models: \(loaded.joined(separator: ", ")) loaded from \(directory)"
@@ -48,7 +51,7 @@ public struct ModelStatus: Sendable, Equatable {
             case .missing: "\(status.entry.name) (missing)"
             case .hashMismatch: "\(status.entry.name) (hash mismatch, refused)"
             case .failed(let reason): "\(status.entry.name) (failed: \(reason))"
-            case .loaded: status.entry.name
+            case .loaded, .notUsed: status.entry.name
             }
         }
         return "models: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", ")) loaded from \(directory); "
@@ -99,11 +102,16 @@ public struct ModelSet: Sendable {
                 } else {
                     do {
                         switch entry.name {
-                        case "saliency": saliency = try Vision.SaliencyModel(path: path, turn: turn)
-                        case "text": text = try Vision.TextDetector(path: path, turn: turn)
-                        default: throw ImagingError.processingFailed("this engine has no use for a model named \(entry.name)")
+                        case "saliency":
+                            saliency = try Vision.SaliencyModel(path: path, turn: turn)
+                            state = .loaded
+                        case "text":
+                            text = try Vision.TextDetector(path: path, turn: turn)
+                            state = .loaded
+                        // The person models (pose, person mask, face) are installed for the
+                        // try-on, whose analysis still runs on the classical path.
+                        default: state = .notUsed
                         }
-                        state = .loaded
                     } catch {
                         state = .failed("\(error)")
                     }
