@@ -12,6 +12,8 @@ public struct ServiceError: Error, Sendable, Equatable {
         case conflict
         case rateLimited = "rate_limited"
         case serverError = "server_error"
+        /// A path the API has, with a method it does not take there (the `Allow` header lists them).
+        case methodNotAllowed = "method_not_allowed"
 
         public var status: Int {
             switch self {
@@ -24,6 +26,7 @@ public struct ServiceError: Error, Sendable, Equatable {
             case .conflict: 409
             case .rateLimited: 429
             case .serverError: 500
+            case .methodNotAllowed: 405
             }
         }
     }

@@ -82,6 +82,26 @@ public struct AppServices: Sendable {
 
 /// Every route, registered once: the OpenAPI test compares this list with the document.
 struct RouteTable {
+    /// Methods a client may send to a path of ours that it does not take: 405 with `Allow`, as
+    /// HTTP asks, rather than the 404 of a path that does not exist. (HEAD goes with GET.)
+    static let otherMethods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .options, .trace]
+
+    func answerOtherMethods<Router: RouterMethods>(on router: Router) {
+        let methodsByPath = Dictionary(grouping: entries, by: \.path).mapValues { Set($0.map(\.method)) }
+        for (path, methods) in methodsByPath {
+            let allow = methods.map(\.rawValue).sorted().joined(separator: ", ")
+            for method in Self.otherMethods where !methods.contains(method) {
+                router.on(RouterPath(path), method: method) { request, context -> Response in
+                    var response = try ServiceError(
+                        .methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path); use \(allow).")
+                        .response(from: request, context: context)
+                    response.headers[.allow] = allow
+                    return response
+                }
+            }
+        }
+    }
+
     private(set) var entries: [(method: HTTPRequest.Method, path: String)] = []
 
     mutating func add<Router: RouterMethods, Output: ResponseGenerator>(
@@ -130,6 +150,7 @@ func buildRouter(
     routes.add(.post, "/api/vto/generate-url", on: authenticated, use: ecomViz.generateTryOn)
     routes.add(.get, "/api/vto/:vtoId", on: authenticated, use: ecomViz.tryOnTask)
     routes.add(.put, "/api/vto/default-person", on: authenticated, use: ecomViz.setDefaultPerson)
+    routes.answerOtherMethods(on: router)
     return (router, routes)
 }
 

@@ -50,6 +50,9 @@ public struct Storage: Sendable {
             logger.warning("a shared database with local output folders: outputs are served only by the node that rendered them; set --object-store-url")
         }
         try FileManager.default.createDirectory(at: configuration.dataDirectory, withIntermediateDirectories: true)
+        // The database, the outputs and the secret are the server's alone: whatever mode SQLite or
+        // a render gives a file, nobody else gets through the folder.
+        try FileManager.default.setAttributes([.posixPermissions: 0o700], ofItemAtPath: configuration.dataDirectory.path)
         let secret = try configuration.serverSecret.map(ServerSecret.parse(hex:))
             ?? ServerSecret.loadOrCreate(in: configuration.dataDirectory)
 

@@ -124,6 +124,13 @@ import Testing
         }
     }
 
+    @Test func theDataDirectoryIsPrivate() async throws {
+        let harness = try await Harness.make()
+        let attributes = try FileManager.default.attributesOfItem(atPath: harness.configuration.storage.dataDirectory.path)
+        #expect((attributes[.posixPermissions] as? Int).map { $0 & 0o777 } == 0o700)
+        try await harness.services.shutdown()
+    }
+
     // MARK: Text, JSON and forms
 
     @Test(arguments: [

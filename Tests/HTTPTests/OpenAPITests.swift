@@ -31,3 +31,46 @@ import Testing
         }
     }
 }
+
+/// What the document promises and what the server does agree at their edges.
+@Suite struct DocumentEdgeTests {
+    @Test(arguments: [
+        ("TRACE", "/health", "GET"), ("DELETE", "/v1/generate", "POST"), ("PUT", "/v1/generations/gen_x", "GET"),
+        ("POST", "/v1/styles", "GET"), ("GET", "/api/vto/default-person", "PUT"),
+    ])
+    func anUndeclaredMethodOnAKnownPathIs405WithAllow(method: String, path: String, allow: String) async throws {
+        let harness = try await Harness.make()
+        try await harness.test { client in
+            try await client.execute(uri: path, method: HTTPRequest.Method(method)!, headers: bearer(harness.liveKey)) { response in
+                #expect(response.status.code == 405)
+                #expect(response.headers[.allow] == allow)
+                // The /api surface keeps the EcomViz envelope; /v1 and the rest, ours.
+                if !path.hasPrefix("/api/") {
+                    let message = try response.expectError("method_not_allowed", 405)
+                    #expect(message.contains(method))
+                }
+            }
+            try await client.execute(uri: "/v1/nothing-here", method: HTTPRequest.Method(method)!) { response in
+                _ = try response.expectError("not_found", 404)
+            }
+        }
+    }
+
+    @Test func theDocumentRefusesWhatTheServerRefuses() throws {
+        let url = try #require(Bundle.module.url(forResource: "openapi", withExtension: "json", subdirectory: nil)
+            ?? URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+                .appendingPathComponent("Sources/ProdVisualHTTP/openapi.json"))
+        let document = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        func object(_ value: Any?, _ key: String) -> [String: Any]? { (value as? [String: Any])?[key] as? [String: Any] }
+        let schemas = object(document["components"], "schemas")
+        let generate = try #require(schemas?["GenerateRequest"] as? [String: Any])
+        #expect((object(generate, "not")?["required"] as? [String]) == ["image_url", "image_base64"], "one source, never both")
+        let paths = try #require(document["paths"] as? [String: Any])
+        func body(_ path: String, _ method: String) -> [String: Any]? {
+            object(object(object(object(object(paths[path], method), "requestBody"), "content"), "application/json"), "schema")
+        }
+        #expect(object(object(body("/api/products/url", "post"), "properties"), "imageUrls")?["minItems"] as? Int == 1)
+        #expect(object(object(body("/api/vto/generate-url", "post"), "properties"), "personImageUrl")?["minLength"] as? Int == 1)
+        #expect(object(object(body("/api/vto/generate-url", "post"), "properties"), "webhook")?["required"] as? [String] == ["url"])
+    }
+}
