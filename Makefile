@@ -45,7 +45,7 @@ test-swift-client: deps
 # Cutout quality per backdrop against the bench's masks, and speed beside `vips thumbnail`;
 # seconds per style against white_bg; a batch of 50 through the queue against single calls;
 # claims per second on SQLite beside PostgreSQL; a batch of 50 through `make cluster` beside one node;
-# the static catalogue beside /health under wrk.
+# the static catalogue beside /health under wrk; resident memory over 1,000 generations.
 bench: build
 	.build/release/prodvisual bench cutout --bench-dir ../shared/bench
 	.build/release/prodvisual bench styles --bench-dir ../shared/bench
@@ -53,6 +53,7 @@ bench: build
 	scripts/with-services.sh sh -c '.build/release/prodvisual bench claims --database-url "$$PRODVISUAL_TEST_DATABASE_URL"'
 	python3 scripts/bench_cluster.py --bench-dir ../shared/bench
 	python3 scripts/bench_http.py
+	.build/release/prodvisual bench soak --bench-dir ../shared/bench
 
 clean:
 	rm -rf .build

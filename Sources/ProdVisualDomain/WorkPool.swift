@@ -11,7 +11,12 @@ public final class WorkPool: Sendable {
     }
 
     public func run<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
-        try await pool.runIfActive(work)
+        try await pool.runIfActive {
+            // A render frees hundreds of megabytes of pixels; hand the free pages back to the
+            // system rather than keep them for the next render (a few milliseconds).
+            defer { ProcessMemory.returnFreeMemory() }
+            return try work()
+        }
     }
 
     public func shutdown() async throws {

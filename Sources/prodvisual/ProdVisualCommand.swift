@@ -1,4 +1,5 @@
 import ArgumentParser
+import ProdVisualDomain
 import ProdVisualEngine
 import ProdVisualHTTP
 import Foundation
@@ -18,6 +19,7 @@ struct ProdVisualCommand: AsyncParsableCommand {
     /// thread of its own that can still be working when a command returns; destroying its
     /// font map under it at exit crashed about one run in twenty, after the work was done.
     static func main() async {
+        ProcessMemory.limitArenas()
         let code: Int32
         do {
             var command = try parseAsRoot()
