@@ -82,24 +82,19 @@ public struct AppServices: Sendable {
 
 /// Every route, registered once: the OpenAPI test compares this list with the document.
 struct RouteTable {
-    /// Methods a client may send to a path of ours that it does not take: 405 with `Allow`, as
-    /// HTTP asks, rather than the 404 of a path that does not exist. (HEAD goes with GET.)
-    static let otherMethods: [HTTPRequest.Method] = [.get, .post, .put, .patch, .delete, .options, .trace]
-
-    func answerOtherMethods<Router: RouterMethods>(on router: Router) {
-        let methodsByPath = Dictionary(grouping: entries, by: \.path).mapValues { Set($0.map(\.method)) }
-        for (path, methods) in methodsByPath {
-            let allow = methods.map(\.rawValue).sorted().joined(separator: ", ")
-            for method in Self.otherMethods where !methods.contains(method) {
-                router.on(RouterPath(path), method: method) { request, context -> Response in
-                    var response = try ServiceError(
-                        .methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path); use \(allow).")
-                        .response(from: request, context: context)
-                    response.headers[.allow] = allow
-                    return response
-                }
-            }
+    /// The methods registered for the route matching `path` (`:name` segments match any one
+    /// segment); nil when no route has that path.
+    func methods(forPath path: String) -> Set<HTTPRequest.Method>? {
+        let segments = path.split(separator: "/", omittingEmptySubsequences: false)
+        let matching = entries.filter { entry in
+            let pattern = entry.path.split(separator: "/", omittingEmptySubsequences: false)
+            return pattern.count == segments.count
+                && zip(pattern, segments).allSatisfy { $0.hasPrefix(":") ? !$1.isEmpty : $0 == $1 }
         }
+        // The most literal pattern wins, as in the router: /api/vto/default-person is not /api/vto/:vtoId.
+        func literalSegments(_ path: String) -> Int { path.split(separator: "/").filter { !$0.hasPrefix(":") }.count }
+        guard let best = matching.map({ literalSegments($0.path) }).max() else { return nil }
+        return Set(matching.filter { literalSegments($0.path) == best }.map(\.method))
     }
 
     private(set) var entries: [(method: HTTPRequest.Method, path: String)] = []
@@ -150,8 +145,27 @@ func buildRouter(
     routes.add(.post, "/api/vto/generate-url", on: authenticated, use: ecomViz.generateTryOn)
     routes.add(.get, "/api/vto/:vtoId", on: authenticated, use: ecomViz.tryOnTask)
     routes.add(.put, "/api/vto/default-person", on: authenticated, use: ecomViz.setDefaultPerson)
-    routes.answerOtherMethods(on: router)
+    router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
     return (router, routes)
+}
+
+/// A path we serve, asked with a method it does not take (TRACE, QUERY, DELETE on a GET route):
+/// 405 with `Allow`, as HTTP asks, instead of the 404 of a path that does not exist. HEAD goes
+/// with GET.
+struct MethodNotAllowedMiddleware: RouterMiddleware {
+    typealias Context = APIRequestContext
+    let routes: RouteTable
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        guard let methods = routes.methods(forPath: request.uri.path), !methods.contains(request.method),
+              !(request.method == .head && methods.contains(.get))
+        else { return try await next(request, context) }
+        let allow = methods.map(\.rawValue).sorted().joined(separator: ", ")
+        var response = try ServiceError(.methodNotAllowed, "\(request.method) is not allowed on \(request.uri.path); use \(allow).")
+            .response(from: request, context: context)
+        response.headers[.allow] = allow
+        return response
+    }
 }
 
 /// Housekeeping on a timer, beside the HTTP server: deletes expired outputs and fails (with a

@@ -36,7 +36,7 @@ import Testing
 @Suite struct DocumentEdgeTests {
     @Test(arguments: [
         ("TRACE", "/health", "GET"), ("DELETE", "/v1/generate", "POST"), ("PUT", "/v1/generations/gen_x", "GET"),
-        ("POST", "/v1/styles", "GET"), ("GET", "/api/vto/default-person", "PUT"),
+        ("POST", "/v1/styles", "GET"), ("GET", "/api/vto/default-person", "PUT"), ("QUERY", "/v1/styles", "GET"),
     ])
     func anUndeclaredMethodOnAKnownPathIs405WithAllow(method: String, path: String, allow: String) async throws {
         let harness = try await Harness.make()
