@@ -14,6 +14,7 @@ import json
 import os
 import re
 import socket
+import ssl
 import subprocess
 import sys
 import tempfile
@@ -33,6 +34,10 @@ NODE_ENV = {
 }
 
 
+# The cluster's nginx serves HTTPS with the certificate scripts/cluster.sh made.
+CLUSTER_CA = os.path.join(ROOT, ".cluster/tls/cert.pem")
+
+
 def request(method, url, key=None, body=None, timeout=300):
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, method=method)
@@ -40,7 +45,8 @@ def request(method, url, key=None, body=None, timeout=300):
         req.add_header("Authorization", f"Bearer {key}")
     if data is not None:
         req.add_header("Content-Type", "application/json")
-    with urllib.request.urlopen(req, timeout=timeout) as reply:
+    context = ssl.create_default_context(cafile=CLUSTER_CA) if url.startswith("https") else None
+    with urllib.request.urlopen(req, timeout=timeout, context=context) as reply:
         return json.loads(reply.read())
 
 

@@ -17,6 +17,7 @@ root=$(cd "$(dirname "$0")/.." && pwd)
 cluster=$root/.cluster
 services=$cluster/services
 nginx_dir=$cluster/nginx
+tls_dir=$cluster/tls
 bin=${PRODVISUAL_BIN:-$root/.build/release/prodvisual}
 NGINX=/usr/sbin/nginx
 NODES=(1 2 3 4)
@@ -44,7 +45,7 @@ nginx_pid() { live_pid "$nginx_dir/nginx.pid" "nginx -p $nginx_dir/"; }
 wait_health() {
   local url=$1 what=$2 pidfn=$3 i
   for i in $(seq 1 240); do
-    curl -fsS -o /dev/null -m 2 "$url/health" 2>/dev/null && return 0
+    curl -fsS --cacert "$tls_dir/cert.pem" -o /dev/null -m 2 "$url/health" 2>/dev/null && return 0
     if [ -n "$pidfn" ] && ! $pidfn >/dev/null; then
       return 1
     fi
@@ -62,6 +63,7 @@ start_node() {
   # Own session, cwd the repository (./models), pid written by the shell that execs the node.
   (cd "$root" && exec setsid bash -c 'echo $$ >"$0"; exec "$@"' "$cluster/node$n.pid" \
     "$bin" serve --role "$role" --port "$port" --host 127.0.0.1 --data-dir "$dir" --public-url "$public_url" \
+    --require-https --trusted-proxy 127.0.0.1 \
     --database-url "$PRODVISUAL_DATABASE_URL" --object-store-url "$PRODVISUAL_OBJECT_STORE_URL" \
     --s3-endpoint "$PRODVISUAL_S3_ENDPOINT") </dev/null >>"$dir/node.log" 2>&1 &
   for _ in $(seq 1 20); do [ -s "$cluster/node$n.pid" ] && break; sleep 0.1; done
@@ -104,7 +106,10 @@ EOF
   }
 
   server {
-    listen 127.0.0.1:$lb_port;
+    # TLS ends here; the nodes believe this proxy's X-Forwarded-Proto and refuse plain HTTP.
+    listen 127.0.0.1:$lb_port ssl;
+    ssl_certificate $tls_dir/cert.pem;
+    ssl_certificate_key $tls_dir/key.pem;
     client_max_body_size 25m;
     location / {
       proxy_pass http://prodvisual_api;
@@ -126,6 +131,15 @@ EOF
   } >"$nginx_dir/nginx.conf"
 }
 
+# A self-signed certificate for 127.0.0.1, made once: HTTPS on one machine, as in production.
+make_certificate() {
+  [ -s "$tls_dir/cert.pem" ] && return 0
+  mkdir -p "$tls_dir"
+  openssl req -x509 -newkey rsa:2048 -nodes -days 365 -subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+    -keyout "$tls_dir/key.pem" -out "$tls_dir/cert.pem" 2>/dev/null || die "openssl could not make a certificate"
+  chmod 600 "$tls_dir/key.pem"
+}
+
 nginx_cmd() { "$NGINX" -p "$nginx_dir/" -c "$nginx_dir/nginx.conf" -e "$nginx_dir/error.log" "$@"; }
 
 all_running() {
@@ -142,7 +156,8 @@ print_info() {
 ProdVisual cluster: 2 API nodes and 2 workers behind nginx
   URL:  $CLUSTER_URL
   key:  $CLUSTER_KEY   (live, 1000 credits)
-  try:  curl -s $CLUSTER_URL/v1/account/credits -H "Authorization: Bearer $CLUSTER_KEY"
+  try:  curl -s --cacert .cluster/tls/cert.pem $CLUSTER_URL/v1/account/credits -H "Authorization: Bearer $CLUSTER_KEY"
+  TLS:  a self-signed certificate for 127.0.0.1 in .cluster/tls/cert.pem (nginx terminates TLS)
   logs: .cluster/nodeN/node.log, .cluster/nginx/, .cluster/services/
   stop: make cluster-stop   (or scripts/cluster.sh stop; the data stays in .cluster/)
 EOF
@@ -173,7 +188,8 @@ cmd_start() {
     [ -z "${PRODVISUAL_CLUSTER_PORT:-}" ] || die "port $lb_port (PRODVISUAL_CLUSTER_PORT) is taken"
     lb_port=$(free_port)
   fi
-  public_url=http://127.0.0.1:$lb_port
+  public_url=https://127.0.0.1:$lb_port
+  make_certificate
   declare -gA node_ports=()
   local n
   for n in "${NODES[@]}"; do
