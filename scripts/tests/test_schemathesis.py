@@ -75,7 +75,7 @@ def test_the_document_says_exactly_what_the_server_accepts():
                 [st, "--config-file", os.path.join(ROOT, "scripts/schemathesis.toml"), "run", f"{base}/v1/openapi.json",
                  "--checks", "all", "-H", f"Authorization: Bearer {key}", "--max-examples", "10", "--seed", "1",
                  "--request-timeout", "60"],
-                capture_output=True, text=True, timeout=600, env=env | {"NO_COLOR": "1"})
+                capture_output=True, text=True, timeout=600, env=env | {"NO_COLOR": "1"}, cwd=data)
             assert run.returncode == 0, run.stdout[-6000:] + run.stderr[-2000:]
             assert server.poll() is None, "the server died under the fuzzing"
         finally:
