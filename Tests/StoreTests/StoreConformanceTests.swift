@@ -518,6 +518,93 @@ struct StoreFixture {
             #expect(try await !t.store.createFirstAccount(AccountRecord(id: "acct_c", name: "c", createdAt: t.now), initialCredits: 1))
         }
     }
+
+    // MARK: The console
+
+    @Test(arguments: StoreKind.available) func dailyUsageIsNetOfRefundsPerUTCDay(kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store
+            try await t.seedAccount(credits: 10)
+            let today = Date(timeIntervalSince1970: (t.now.timeIntervalSince1970 / 86_400).rounded(.down) * 86_400)
+            let day = TimeInterval(86_400), hour = TimeInterval(3600)
+            _ = try await store.startGeneration(t.generation("gen_old", at: today - 2 * day + hour))
+            _ = try await store.startGeneration(t.generation("gen_b", at: today + hour))
+            _ = try await store.startGeneration(t.generation("gen_c", cost: 0, at: today + 2 * hour))
+            _ = try await store.startGeneration(t.generation("gen_d", at: today + 3 * hour))
+            _ = try await store.failGeneration(id: "gen_d", code: "invalid_image", message: "bad", at: today + 4 * hour)
+            // The last second of the day before, and another account's work, count elsewhere.
+            _ = try await store.startGeneration(t.generation("gen_eve", at: today - 1))
+            try await store.createAccount(AccountRecord(id: "acct_2", name: "Other", createdAt: t.now), initialCredits: 5)
+            try await store.insertKey(
+                APIKeyRecord(id: "key_2", accountID: "acct_2", mode: .live, secretHash: "h2", hint: "efgh", name: "k", createdAt: t.now))
+            _ = try await store.startGeneration(GenerationRecord(
+                id: "gen_other", accountID: "acct_2", keyID: "key_2", mode: .live, status: .processing, style: "white_bg",
+                platform: "generic", format: "png", width: 10, height: 10, parameters: "{}", creditsUsed: 1,
+                createdAt: today + hour, expiresAt: today + day))
+
+            let usage = try await store.dailyUsage(accountID: "acct_1", from: today - 2 * day)
+            #expect(usage == [
+                DailyUsage(day: today - 2 * day, creditsUsed: 1, generations: 1),
+                DailyUsage(day: today - day, creditsUsed: 1, generations: 1),
+                // gen_b and gen_d debited, gen_d refunded; gen_c was free but is a generation.
+                DailyUsage(day: today, creditsUsed: 1, generations: 3),
+            ])
+            #expect(try await store.dailyUsage(accountID: "acct_1", from: today) == [DailyUsage(day: today, creditsUsed: 1, generations: 3)])
+            #expect(try await store.dailyUsage(accountID: "acct_1", from: today + day).isEmpty)
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func historyPagesThroughOwnRecordsNewestFirst(kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store, now = t.now
+            try await t.seedAccount(credits: 20)
+            for (id, offset) in [("gen_1", 0.0), ("gen_2", 1), ("gen_B", 2), ("gen_a", 2)] {
+                _ = try await store.startGeneration(t.generation(id, at: now + offset))
+            }
+            // A batch is one entry; its items are not listed on their own.
+            let batch = BatchRecord(id: "batch_1", accountID: "acct_1", keyID: "key_1", totalItems: 2, webhookURL: nil, createdAt: now + 3)
+            _ = try await store.enqueue(
+                [t.queued("gen_i0", batch: "batch_1", index: 0, at: now + 3), t.queued("gen_i1", batch: "batch_1", index: 1, at: now + 3)],
+                batch: batch)
+            // Another account's generation at the newest time of all is never listed.
+            try await store.createAccount(AccountRecord(id: "acct_2", name: "Other", createdAt: now), initialCredits: 5)
+            try await store.insertKey(
+                APIKeyRecord(id: "key_2", accountID: "acct_2", mode: .live, secretHash: "h2", hint: "efgh", name: "k", createdAt: now))
+            _ = try await store.startGeneration(GenerationRecord(
+                id: "gen_other", accountID: "acct_2", keyID: "key_2", mode: .live, status: .processing, style: "white_bg",
+                platform: "generic", format: "png", width: 10, height: 10, parameters: "{}", creditsUsed: 1,
+                createdAt: now + 10, expiresAt: now + 3600))
+
+            let all = try await store.history(accountID: "acct_1", after: nil, limit: 100)
+            // Equal times by id descending, byte by byte: "gen_a" > "gen_B" whatever the collation.
+            #expect(all.map(\.id) == ["batch_1", "gen_a", "gen_B", "gen_2", "gen_1"])
+            if case .batch(let listed) = all[0] { #expect(listed.totalItems == 2) } else { Issue.record("batch_1 is a batch") }
+
+            var pages: [[String]] = []
+            var cursor: HistoryCursor?
+            repeat {
+                let page = try await store.history(accountID: "acct_1", after: cursor, limit: 2)
+                pages.append(page.map(\.id))
+                cursor = page.last.map { HistoryCursor(createdAt: $0.createdAt, id: $0.id) }
+            } while cursor != nil
+            #expect(pages == [["batch_1", "gen_a"], ["gen_B", "gen_2"], ["gen_1"], []])
+            #expect(try await store.history(accountID: "acct_2", after: nil, limit: 10).map(\.id) == ["gen_other"])
+        }
+    }
+
+    @Test(arguments: StoreKind.available) func aKeysUseIsWrittenAtMostOncePerInterval(kind: StoreKind) async throws {
+        try await withStore(kind) { t in
+            let store = t.store, now = t.now
+            try await t.seedAccount(credits: 0)
+            #expect(try await store.key(id: "key_1")?.lastUsedAt == nil)
+            try await store.recordKeyUse(id: "key_1", at: now, unlessUsedSince: now - keyUseResolution)
+            #expect(try await store.key(id: "key_1")?.lastUsedAt == now)
+            try await store.recordKeyUse(id: "key_1", at: now + 30, unlessUsedSince: now + 30 - keyUseResolution)
+            #expect(try await store.key(id: "key_1")?.lastUsedAt == now, "a use within the interval writes nothing")
+            try await store.recordKeyUse(id: "key_1", at: now + 90, unlessUsedSince: now + 90 - keyUseResolution)
+            #expect(try await store.keys(accountID: "acct_1").first?.lastUsedAt == now + 90)
+        }
+    }
 }
 
 /// Request counters: in memory for one node, in PostgreSQL for several.

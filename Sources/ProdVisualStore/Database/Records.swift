@@ -34,10 +34,12 @@ public struct APIKeyRecord: Sendable, Equatable {
     /// The secret encrypted under the server's key (the domain decides how), kept because
     /// webhooks are signed with the API key itself; nil for keys made before webhooks.
     public let sealedSecret: String?
+    /// When the key last authenticated a request, to within `Store.keyUseResolution`; nil if never.
+    public let lastUsedAt: Date?
 
     public init(
         id: String, accountID: String, mode: KeyMode, secretHash: String, hint: String,
-        name: String, createdAt: Date, revokedAt: Date? = nil, sealedSecret: String? = nil
+        name: String, createdAt: Date, revokedAt: Date? = nil, sealedSecret: String? = nil, lastUsedAt: Date? = nil
     ) {
         self.id = id
         self.accountID = accountID
@@ -48,6 +50,7 @@ public struct APIKeyRecord: Sendable, Equatable {
         self.createdAt = createdAt
         self.revokedAt = revokedAt
         self.sealedSecret = sealedSecret
+        self.lastUsedAt = lastUsedAt
     }
 }
 
@@ -370,6 +373,60 @@ public enum IdempotencyOutcome: Sendable, Equatable {
     case inFlight
     /// The key was used for a different request.
     case mismatch
+}
+
+/// One UTC day of an account's usage.
+public struct DailyUsage: Sendable, Equatable {
+    /// The day's start (00:00 UTC).
+    public let day: Date
+    /// Credits debited that day less credits refunded that day.
+    public let creditsUsed: Int
+    /// Generations created that day, live and test, whatever became of them.
+    public let generations: Int
+
+    public init(day: Date, creditsUsed: Int, generations: Int) {
+        self.day = day
+        self.creditsUsed = creditsUsed
+        self.generations = generations
+    }
+}
+
+/// A position in an account's history: the entry a page starts after.
+public struct HistoryCursor: Sendable, Equatable {
+    public let createdAt: Date
+    public let id: String
+
+    public init(createdAt: Date, id: String) {
+        self.createdAt = createdAt
+        self.id = id
+    }
+}
+
+/// One entry of an account's /v1 history: a generation of its own, or a batch.
+public enum HistoryEntry: Sendable, Equatable {
+    case generation(GenerationRecord)
+    case batch(BatchRecord)
+
+    public var id: String {
+        switch self {
+        case .generation(let record): record.id
+        case .batch(let record): record.id
+        }
+    }
+
+    public var createdAt: Date {
+        switch self {
+        case .generation(let record): record.createdAt
+        case .batch(let record): record.createdAt
+        }
+    }
+
+    /// Newest first; equal times by id, descending, compared byte by byte as both databases do.
+    static func newerFirst(_ a: HistoryEntry, _ b: HistoryEntry) -> Bool {
+        let (ta, tb) = (SQLValue(a.createdAt).int ?? 0, SQLValue(b.createdAt).int ?? 0)
+        if ta != tb { return ta > tb }
+        return b.id.utf8.lexicographicallyPrecedes(a.id.utf8)
+    }
 }
 
 public enum StoreError: Error, Equatable, Sendable {

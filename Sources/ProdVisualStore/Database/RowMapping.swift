@@ -38,7 +38,7 @@ enum RowMapping {
             mode: KeyMode(rawValue: row["mode"]?.string ?? "") ?? .test, secretHash: row["secret_hash"]?.string ?? "",
             hint: row["hint"]?.string ?? "", name: row["name"]?.string ?? "",
             createdAt: row["created_at"]?.date ?? .distantPast, revokedAt: row["revoked_at"]?.date,
-            sealedSecret: row["sealed_secret"]?.string)
+            sealedSecret: row["sealed_secret"]?.string, lastUsedAt: row["last_used_at"]?.date)
     }
 
     static func generation(_ row: SQLRow) -> GenerationRecord {
@@ -56,6 +56,12 @@ enum RowMapping {
             cutoutConfidence: row["cutout_confidence"]?.double, batchID: row["batch_id"]?.string,
             batchIndex: row["batch_index"]?.int, webhookURL: row["webhook_url"]?.string, attempts: row["attempts"]?.int ?? 0,
             productID: row["product_id"]?.string)
+    }
+
+    static func usage(_ row: SQLRow) -> DailyUsage {
+        DailyUsage(
+            day: Date(timeIntervalSince1970: Double(row["usage_day"]?.int ?? 0) * 86_400),
+            creditsUsed: row["credits_used"]?.int ?? 0, generations: row["generations"]?.int ?? 0)
     }
 
     static func batch(_ row: SQLRow) -> BatchRecord {

@@ -22,12 +22,18 @@ public protocol Store: Sendable {
     func key(id: String) async throws -> APIKeyRecord?
     /// Keeps the key's sealed secret (for keys issued before secrets were sealed).
     func setSealedSecret(keyID: String, sealed: String) async throws
+    /// Records that the key was used at `date`, unless a use at or after `since` is already
+    /// recorded: a write per key per `keyUseResolution`, not per request.
+    func recordKeyUse(id: String, at date: Date, unlessUsedSince since: Date) async throws
 
     // MARK: Credits
 
     /// Appends a purchase and returns the new balance.
     func addCredits(accountID: String, amount: Int, at date: Date) async throws -> Int
     func creditSummary(accountID: String, dayStart: Date) async throws -> CreditSummary
+    /// Per UTC day from `from` (a day's start) on, the days with any activity only, oldest first:
+    /// credits debited less credits refunded, and generations created (live and test).
+    func dailyUsage(accountID: String, from: Date) async throws -> [DailyUsage]
 
     // MARK: Generations
 
@@ -57,6 +63,10 @@ public protocol Store: Sendable {
     func batch(id: String) async throws -> BatchRecord?
     /// A batch's items in request order.
     func generations(batchID: String) async throws -> [GenerationRecord]
+    /// The account's /v1 history: generations that belong to no batch or product, and /v1
+    /// batches (not product or try-on tasks), newest first, equal times by id descending (byte
+    /// order); only entries after `cursor` in that order; at most `limit`.
+    func history(accountID: String, after cursor: HistoryCursor?, limit: Int) async throws -> [HistoryEntry]
 
     // MARK: Products
 
@@ -105,6 +115,9 @@ public protocol Store: Sendable {
     /// `now` and returns them, so that their files are deleted once, whichever node sweeps.
     func claimExpiredOutputs(before date: Date, limit: Int, at now: Date) async throws -> [GenerationRecord]
 }
+
+/// How finely a key's last use is kept: `recordKeyUse` writes at most once per this interval.
+public let keyUseResolution: TimeInterval = 60
 
 /// Fixed-window request counters, per key: one window per minute and one per UTC day.
 public protocol RateCounter: Sendable {

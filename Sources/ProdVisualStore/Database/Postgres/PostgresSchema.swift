@@ -189,6 +189,12 @@ enum PostgresSchema {
             )
             """,
         ],
+        // The console: keys' last use, and an account's history and daily usage read newest first.
+        [
+            "ALTER TABLE api_keys ADD COLUMN last_used_at BIGINT",
+            "CREATE INDEX generations_account ON generations(account_id, created_at)",
+            "CREATE INDEX batches_account ON batches(account_id, created_at)",
+        ],
     ]
 
     /// Any fixed number: the advisory lock that lets one starting node migrate while the others wait.

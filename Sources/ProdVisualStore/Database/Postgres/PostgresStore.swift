@@ -169,6 +169,12 @@ public final class PostgresStore: Store, RateCounter {
         try await query("UPDATE api_keys SET sealed_secret = ? WHERE id = ?", [.text(sealed), .text(keyID)])
     }
 
+    public func recordKeyUse(id: String, at date: Date, unlessUsedSince since: Date) async throws {
+        try await query(
+            "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+            [SQLValue(date), .text(id), SQLValue(since)])
+    }
+
     // MARK: Credits
 
     public func addCredits(accountID: String, amount: Int, at date: Date) async throws -> Int {
@@ -205,6 +211,21 @@ public final class PostgresStore: Store, RateCounter {
                 guard let amount = row["delta"]?.int, let date = row["created_at"]?.date else { return nil }
                 return (amount, date)
             })
+    }
+
+    public func dailyUsage(accountID: String, from: Date) async throws -> [DailyUsage] {
+        try await query(
+            """
+            SELECT usage_day, SUM(credits)::BIGINT AS credits_used, SUM(made)::BIGINT AS generations FROM (
+                SELECT created_at / 86400000 AS usage_day, -delta AS credits, 0 AS made FROM credit_ledger
+                WHERE account_id = ? AND reason != 'purchase' AND created_at >= ?
+                UNION ALL
+                SELECT created_at / 86400000 AS usage_day, 0 AS credits, 1 AS made FROM generations
+                WHERE account_id = ? AND created_at >= ?) AS activity
+            GROUP BY usage_day ORDER BY usage_day
+            """,
+            [.text(accountID), SQLValue(from), .text(accountID), SQLValue(from)]
+        ).map(RowMapping.usage)
     }
 
     /// Holds the account row until the transaction ends: debits of one account queue here, so
@@ -444,6 +465,31 @@ public final class PostgresStore: Store, RateCounter {
         try await query(
             "SELECT * FROM generations WHERE product_id = ? ORDER BY created_at, batch_index, id", [.text(productID)]
         ).map(RowMapping.generation)
+    }
+
+    public func history(accountID: String, after cursor: HistoryCursor?, limit: Int) async throws -> [HistoryEntry] {
+        // As in SQLite: each table's newest `limit` past the cursor, merged. Ids compare in the
+        // "C" collation, byte by byte, whatever the database's own collation is.
+        var bindings: [SQLValue] = [.text(accountID)]
+        var after = ""
+        if let cursor {
+            after = "AND (created_at < ? OR (created_at = ? AND id COLLATE \"C\" < ?))"
+            bindings += [SQLValue(cursor.createdAt), SQLValue(cursor.createdAt), .text(cursor.id)]
+        }
+        bindings.append(SQLValue(limit))
+        let generations = try await query(
+            """
+            SELECT * FROM generations WHERE account_id = ? AND batch_id IS NULL AND product_id IS NULL \(after)
+            ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT ?
+            """, bindings
+        ).map { HistoryEntry.generation(RowMapping.generation($0)) }
+        let batches = try await query(
+            """
+            SELECT * FROM batches WHERE account_id = ? AND kind = 'batch' \(after)
+            ORDER BY created_at DESC, id COLLATE "C" DESC LIMIT ?
+            """, bindings
+        ).map { HistoryEntry.batch(RowMapping.batch($0)) }
+        return Array((generations + batches).sorted(by: HistoryEntry.newerFirst).prefix(limit))
     }
 
     public func defaultPerson(accountID: String) async throws -> String? {

@@ -177,6 +177,12 @@ public actor SQLiteStore: Store {
         """,
         // How far the cutout behind a completed generation can be trusted.
         "ALTER TABLE generations ADD COLUMN cutout_confidence REAL;",
+        // The console: keys' last use, and an account's history and daily usage read newest first.
+        """
+        ALTER TABLE api_keys ADD COLUMN last_used_at INTEGER;
+        CREATE INDEX generations_account ON generations(account_id, created_at);
+        CREATE INDEX batches_account ON batches(account_id, created_at);
+        """,
     ]
 
     private static func migrate(_ connection: SQLiteConnection) throws {
@@ -238,6 +244,12 @@ public actor SQLiteStore: Store {
         try connection.query("UPDATE api_keys SET sealed_secret = ? WHERE id = ?", [.text(sealed), .text(keyID)])
     }
 
+    public func recordKeyUse(id: String, at date: Date, unlessUsedSince since: Date) throws {
+        try connection.query(
+            "UPDATE api_keys SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+            [SQLValue(date), .text(id), SQLValue(since)])
+    }
+
     public func key(secretHash: String) throws -> APIKeyRecord? {
         try connection.query("SELECT * FROM api_keys WHERE secret_hash = ?", [.text(secretHash)]).first.map(RowMapping.key)
     }
@@ -293,6 +305,21 @@ public actor SQLiteStore: Store {
                 guard let amount = row["delta"]?.int, let date = row["created_at"]?.date else { return nil }
                 return (amount, date)
             })
+    }
+
+    public func dailyUsage(accountID: String, from: Date) throws -> [DailyUsage] {
+        try connection.query(
+            """
+            SELECT usage_day, SUM(credits) AS credits_used, SUM(made) AS generations FROM (
+                SELECT created_at / 86400000 AS usage_day, -delta AS credits, 0 AS made FROM credit_ledger
+                WHERE account_id = ? AND reason != 'purchase' AND created_at >= ?
+                UNION ALL
+                SELECT created_at / 86400000 AS usage_day, 0 AS credits, 1 AS made FROM generations
+                WHERE account_id = ? AND created_at >= ?)
+            GROUP BY usage_day ORDER BY usage_day
+            """,
+            [.text(accountID), SQLValue(from), .text(accountID), SQLValue(from)]
+        ).map(RowMapping.usage)
     }
 
     private func balance(_ accountID: String) throws -> Int {
@@ -493,6 +520,31 @@ public actor SQLiteStore: Store {
     public func generations(batchID: String) throws -> [GenerationRecord] {
         try connection.query("SELECT * FROM generations WHERE batch_id = ? ORDER BY batch_index", [.text(batchID)])
             .map(RowMapping.generation)
+    }
+
+    public func history(accountID: String, after cursor: HistoryCursor?, limit: Int) throws -> [HistoryEntry] {
+        // Each table's newest `limit` past the cursor, merged: both walk their (account_id,
+        // created_at) index, and the merge is at most 2 × limit rows.
+        var bindings: [SQLValue] = [.text(accountID)]
+        var after = ""
+        if let cursor {
+            after = "AND (created_at < ? OR (created_at = ? AND id < ?))"
+            bindings += [SQLValue(cursor.createdAt), SQLValue(cursor.createdAt), .text(cursor.id)]
+        }
+        bindings.append(SQLValue(limit))
+        let generations = try connection.query(
+            """
+            SELECT * FROM generations WHERE account_id = ? AND batch_id IS NULL AND product_id IS NULL \(after)
+            ORDER BY created_at DESC, id DESC LIMIT ?
+            """, bindings
+        ).map { HistoryEntry.generation(RowMapping.generation($0)) }
+        let batches = try connection.query(
+            """
+            SELECT * FROM batches WHERE account_id = ? AND kind = 'batch' \(after)
+            ORDER BY created_at DESC, id DESC LIMIT ?
+            """, bindings
+        ).map { HistoryEntry.batch(RowMapping.batch($0)) }
+        return Array((generations + batches).sorted(by: HistoryEntry.newerFirst).prefix(limit))
     }
 
     public func claimJob(worker: String, now: Date, leaseUntil: Date) throws -> GenerationRecord? {
