@@ -78,7 +78,56 @@ public struct AccountService: Sendable {
         if key.sealedSecret == nil {
             try await store.setSealedSecret(keyID: key.id, sealed: try sealer.seal(token))
         }
+        // The last use, to within a minute: a write per key per minute, not per request, and
+        // bookkeeping that never fails the request it describes.
+        let now = clock()
+        if key.lastUsedAt.map({ $0 < now.addingTimeInterval(-keyUseResolution) }) ?? true {
+            try? await store.recordKeyUse(id: key.id, at: now, unlessUsedSince: now.addingTimeInterval(-keyUseResolution))
+        }
         return AuthenticatedKey(keyID: key.id, accountID: key.accountID, mode: key.mode)
+    }
+
+    // MARK: Keys managed through the API (the console's "API Token Management")
+
+    /// Only a live key manages keys: a test key is the sandbox, and a sandbox that could mint
+    /// live keys would not be one.
+    static func requireLive(_ key: AuthenticatedKey) throws {
+        guard key.mode == .live else {
+            throw ServiceError.forbidden("Test keys cannot manage API keys; use a live key (pv_live_...) of this account.")
+        }
+    }
+
+    /// The caller's account's keys, revoked ones included, oldest first.
+    public func keys(for caller: AuthenticatedKey) async throws -> [APIKeyRecord] {
+        try Self.requireLive(caller)
+        return try await store.keys(accountID: caller.accountID)
+    }
+
+    /// A new key for the caller's account; its secret is in the answer and nowhere else.
+    public func createKey(name: String?, mode: KeyMode, by caller: AuthenticatedKey) async throws -> IssuedKey {
+        try Self.requireLive(caller)
+        let name = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+        guard name.count <= 100 else { throw ServiceError.invalid("name may be at most 100 characters; got \(name.count).") }
+        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+            throw ServiceError.invalid("name must not contain control characters.")
+        }
+        return try await issueKey(accountID: caller.accountID, mode: mode, name: name.isEmpty ? "\(mode.rawValue) key" : name)
+    }
+
+    /// Revokes one of the caller's account's keys and returns it. Another account's key is a
+    /// 404, as if it did not exist; a key already revoked is returned as it is. A key cannot
+    /// revoke itself, so that a console session cannot lock its account out by one click.
+    public func revokeKey(id: String, by caller: AuthenticatedKey) async throws -> APIKeyRecord {
+        try Self.requireLive(caller)
+        guard let key = try await store.key(id: id), key.accountID == caller.accountID else {
+            throw ServiceError.notFound("No API key with id '\(id)'.")
+        }
+        guard key.revokedAt == nil else { return key }
+        guard key.id != caller.keyID else {
+            throw ServiceError.invalid("A key cannot revoke itself: sign in with another live key of this account to revoke it.")
+        }
+        _ = try await store.revokeKey(id: id, at: clock())
+        return try await store.key(id: id) ?? key
     }
 
     /// The secret a key's webhooks are signed with; nil if it was never sealed on this server.
@@ -107,6 +156,24 @@ public struct AccountService: Sendable {
 
     public func credits(accountID: String) async throws -> CreditSummary {
         try await store.creditSummary(accountID: accountID, dayStart: Self.startOfDayUTC(clock()))
+    }
+
+    public static let maxUsageDays = 90
+
+    /// The last `days` UTC days, today included, oldest first, each with what was used that
+    /// day: days without activity are there with zeros.
+    public func usage(accountID: String, days: Int) async throws -> [DailyUsage] {
+        guard (1...Self.maxUsageDays).contains(days) else {
+            throw ServiceError.invalid("days must be between 1 and \(Self.maxUsageDays); got \(days).")
+        }
+        let today = Self.startOfDayUTC(clock())
+        let from = today.addingTimeInterval(-Double(days - 1) * 86_400)
+        let active = Dictionary(
+            try await store.dailyUsage(accountID: accountID, from: from).map { ($0.day, $0) }, uniquingKeysWith: { first, _ in first })
+        return (0..<days).map { offset in
+            let day = from.addingTimeInterval(Double(offset) * 86_400)
+            return active[day] ?? DailyUsage(day: day, creditsUsed: 0, generations: 0)
+        }
     }
 
     static func startOfDayUTC(_ date: Date) -> Date {

@@ -37,6 +37,19 @@ public struct BatchView: Sendable {
     }
 }
 
+/// An entry of an account's history, as the API reports it.
+public enum HistoryItem: Sendable {
+    case generation(GenerationView)
+    case batch(BatchView)
+}
+
+/// A page of an account's history, newest first.
+public struct HistoryPage: Sendable {
+    public let items: [HistoryItem]
+    /// Older entries follow the last one.
+    public let hasMore: Bool
+}
+
 /// Runs generations: validate, reserve the credit, obtain the image, render, store, settle.
 /// Synchronous requests render at once; those with a webhook, and batches, become jobs that
 /// workers claim from the store's queue (see `JobRunner`).
@@ -309,6 +322,47 @@ public struct GenerationService: Sendable {
         guard let batch = try await store.batch(id: id), batch.accountID == key.accountID else {
             throw ServiceError.notFound("No batch with id '\(id)'.")
         }
+        return try await view(of: batch)
+    }
+
+    public static let maxHistoryPage = 100
+
+    /// A page of the caller's account's history (generations of their own and batches, newest
+    /// first), after the entry `startingAfter` names; `hasMore` when older entries follow.
+    public func history(for key: AuthenticatedKey, limit: Int, startingAfter: String?) async throws -> HistoryPage {
+        guard (1...Self.maxHistoryPage).contains(limit) else {
+            throw ServiceError.invalid("limit must be between 1 and \(Self.maxHistoryPage); got \(limit).")
+        }
+        var cursor: HistoryCursor?
+        if let startingAfter {
+            cursor = try await historyCursor(startingAfter, accountID: key.accountID)
+        }
+        let entries = try await store.history(accountID: key.accountID, after: cursor, limit: limit + 1)
+        var items: [HistoryItem] = []
+        for entry in entries.prefix(limit) {
+            switch entry {
+            case .generation(let record):
+                items.append(.generation(try await view(of: record, deliveries: store.deliveries(subjectID: record.id))))
+            case .batch(let batch):
+                items.append(.batch(try await view(of: batch)))
+            }
+        }
+        return HistoryPage(items: items, hasMore: entries.count > limit)
+    }
+
+    /// Where a page starts: an entry of the caller's own history, else the parameter is wrong.
+    private func historyCursor(_ id: String, accountID: String) async throws -> HistoryCursor {
+        if id.hasPrefix("batch_"), let batch = try await store.batch(id: id), batch.accountID == accountID, batch.kind == .batch {
+            return HistoryCursor(createdAt: batch.createdAt, id: batch.id)
+        }
+        if let record = try await store.generation(id: id), record.accountID == accountID, record.batchID == nil, record.productID == nil {
+            return HistoryCursor(createdAt: record.createdAt, id: record.id)
+        }
+        throw ServiceError.invalid("starting_after: '\(id)' is not a generation or batch in this account's list.")
+    }
+
+    private func view(of batch: BatchRecord) async throws -> BatchView {
+        let id = batch.id
         var items: [GenerationView] = []
         for record in try await store.generations(batchID: id) {
             items.append(try await view(of: record, deliveries: []))

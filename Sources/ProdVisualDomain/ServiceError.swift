@@ -33,11 +33,20 @@ public struct ServiceError: Error, Sendable, Equatable {
 
     public let kind: Kind
     public let message: String
+    /// The HTTP status: the kind's own, unless a documented code is answered with another
+    /// status (see `forbidden`).
+    public let statusCode: Int
 
-    public init(_ kind: Kind, _ message: String) {
+    public init(_ kind: Kind, _ message: String, status: Int? = nil) {
         self.kind = kind
         self.message = message
+        statusCode = status ?? kind.status
     }
+
+    /// 403: a valid key that may not do this (a test key managing keys). The API document lists
+    /// no code for 403, so the code is the nearest it has, `unauthorized`: clients that handle
+    /// key problems by that code keep working, and the status tells the two apart.
+    public static func forbidden(_ message: String) -> ServiceError { .init(.unauthorized, message, status: 403) }
 
     public static func invalid(_ message: String) -> ServiceError { .init(.invalidRequest, message) }
     public static func notFound(_ message: String) -> ServiceError { .init(.notFound, message) }

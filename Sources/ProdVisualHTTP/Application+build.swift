@@ -133,9 +133,16 @@ func buildRouter(
     let generations = GenerationController(
         generations: services.generations, idempotency: services.idempotency, publicURL: services.publicURL)
     routes.add(.get, "/v1/account/credits", on: authenticated, use: account.credits)
+    routes.add(.get, "/v1/account/usage", on: authenticated, use: account.usage)
     routes.add(.post, "/v1/generate", on: authenticated, use: generations.generate)
     routes.add(.post, "/v1/generate/batch", on: authenticated, use: generations.generateBatch)
+    routes.add(.get, "/v1/generations", on: authenticated, use: generations.list)
     routes.add(.get, "/v1/generations/:id", on: authenticated, use: generations.show)
+    // API keys, managed with a live key of the account (the console's "API Token Management").
+    let keys = KeysController(accounts: services.accounts)
+    routes.add(.get, "/v1/keys", on: authenticated, use: keys.list)
+    routes.add(.post, "/v1/keys", on: authenticated, use: keys.create)
+    routes.add(.delete, "/v1/keys/:id", on: authenticated, use: keys.revoke)
 
     // The EcomViz-compatible surface, on the same keys, credits, engine, queue and webhooks.
     let ecomViz = EcomVizController(products: services.products, tryOn: services.tryOn)

@@ -105,7 +105,7 @@ struct GenerationController {
             } catch {
                 let failure = (error as? ServiceError) ?? GenerationService.serviceError(for: error)
                 try? await idempotency.finish(
-                    accountID: accountID, key: key, statusCode: failure.kind.status, body: String(decoding: try ErrorEnvelope(failure).encoded(), as: UTF8.self))
+                    accountID: accountID, key: key, statusCode: failure.statusCode, body: String(decoding: try ErrorEnvelope(failure).encoded(), as: UTF8.self))
                 throw failure
             }
             try await idempotency.finish(accountID: accountID, key: key, statusCode: recorded.0, body: recorded.1)

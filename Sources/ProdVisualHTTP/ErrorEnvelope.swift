@@ -14,7 +14,7 @@ struct ErrorEnvelope: Codable, Equatable {
     let error: Body
 
     init(_ error: ServiceError) {
-        self.error = Body(code: error.kind.rawValue, message: error.message, status: error.kind.status)
+        self.error = Body(code: error.kind.rawValue, message: error.message, status: error.statusCode)
     }
 
     func encoded() throws -> Data {
@@ -38,7 +38,7 @@ struct EcomVizErrorEnvelope: Encodable {
 }
 
 extension ServiceError: HTTPResponseError {
-    public var status: HTTPResponse.Status { .init(code: kind.status) }
+    public var status: HTTPResponse.Status { .init(code: statusCode) }
 
     /// Each surface's own envelope: the EcomViz one under /api/, /v1's everywhere else.
     public func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -73,7 +73,7 @@ enum GenerateRequestReader {
             do {
                 return try request(from: item)
             } catch let error as ServiceError {
-                throw ServiceError(error.kind, "items[\(index)]: \(error.message)")
+                throw ServiceError(error.kind, "items[\(index)]: \(error.message)", status: error.statusCode)
             }
         }
         return (requests, body.webhook_url)
