@@ -143,7 +143,7 @@ struct KeysController {
         let buffer = try await request.body.collect(upTo: 16 * 1024)
         var body = CreateBody(name: nil, mode: nil)
         if buffer.readableBytes > 0 {
-            try JSONBody.check(buffer, contentType: request.headers[.contentType] ?? "", expecting: #"{"name": "...", "mode": "live"}"#)
+            try JSONBody.check(buffer, contentType: request.headers[.contentType]?.lowercased() ?? "", expecting: #"{"name": "...", "mode": "live"}"#)
             do {
                 body = try JSONDecoder().decode(CreateBody.self, from: Data(buffer.readableBytesView))
             } catch {

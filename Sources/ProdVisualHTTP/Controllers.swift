@@ -72,8 +72,9 @@ struct GenerationController {
         return try GenerationResponse(view: try await generations.generation(id: id, for: context.requireKey())).response(status: .ok)
     }
 
+    /// As sent: the readers lower the media type's case themselves, not a multipart boundary's.
     private static func contentType(_ request: Request) -> String {
-        request.headers[.contentType]?.lowercased() ?? ""
+        request.headers[.contentType] ?? ""
     }
 
     /// Runs `produce` once per `Idempotency-Key` (when the request has one) and gives repeats the

@@ -51,9 +51,12 @@ enum GenerateRequestReader {
         var webhook_url: String?
     }
 
-    static func read(_ body: ByteBuffer, contentType: String) throws -> GenerationRequest {
+    static func read(_ body: ByteBuffer, contentType header: String) throws -> GenerationRequest {
+        // The media type compares without case; a multipart boundary is case-sensitive (browsers
+        // send ----WebKitFormBoundaryAbC…), so the form is parsed with the header as it came.
+        let contentType = header.lowercased()
         if contentType.hasPrefix("multipart/form-data") {
-            return try multipart(body, contentType: contentType)
+            return try multipart(body, contentType: header)
         }
         guard contentType.isEmpty || contentType.hasPrefix("application/json") || contentType.contains("+json") else {
             throw ServiceError.invalid("Unsupported Content-Type '\(contentType)'. Send application/json or multipart/form-data.")
@@ -63,7 +66,8 @@ enum GenerateRequestReader {
     }
 
     /// A batch is JSON only: `items` (each as for /v1/generate) and an optional `webhook_url`.
-    static func readBatch(_ buffer: ByteBuffer, contentType: String) throws -> (items: [GenerationRequest], webhookURL: String?) {
+    static func readBatch(_ buffer: ByteBuffer, contentType header: String) throws -> (items: [GenerationRequest], webhookURL: String?) {
+        let contentType = header.lowercased()
         try JSONBody.check(buffer, contentType: contentType, expecting: "a JSON object with 'items'")
         let body = try decode(BatchBody.self, buffer)
         guard let items = body.items else {
@@ -138,7 +142,7 @@ enum GenerateRequestReader {
     static func multipart(_ buffer: ByteBuffer, contentType: String) throws -> GenerationRequest {
         guard let boundary = contentType.split(separator: ";")
             .map({ $0.trimmingCharacters(in: .whitespaces) })
-            .first(where: { $0.hasPrefix("boundary=") })?
+            .first(where: { $0.lowercased().hasPrefix("boundary=") })?
             .dropFirst("boundary=".count)
             .trimmingCharacters(in: CharacterSet(charactersIn: "\""))
         else {

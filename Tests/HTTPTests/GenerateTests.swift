@@ -241,7 +241,9 @@ import Testing
     @Test func multipartUploadsWork() async throws {
         let harness = try await Harness.make(credits: 3)
         let source = try Bench.bag()
-        let boundary = "pv-boundary-42"
+        // A browser's boundary has capitals (FormData in Chromium): it must be matched as sent,
+        // while the media type and the parameter's name match in any case.
+        let boundary = "----WebKitFormBoundaryPv42XyZ"
         var body = ByteBuffer()
         for (name, value) in [("style", "white_bg"), ("dimensions", "320x240"), ("format", "webp"), ("quality", "80")] {
             body.writeString("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n")
@@ -250,7 +252,7 @@ import Testing
         body.writeBytes(source)
         body.writeString("\r\n--\(boundary)--\r\n")
         var multipartHeaders = bearer(harness.liveKey)
-        multipartHeaders[.contentType] = "multipart/form-data; boundary=\(boundary)"
+        multipartHeaders[.contentType] = "Multipart/Form-Data; Boundary=\(boundary)"
         let headers = multipartHeaders
         let multipartBody = body
         try await harness.test { client in
