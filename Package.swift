@@ -112,7 +112,8 @@ let package = Package(
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
-            resources: [.copy("openapi.json")],
+            // The console (HTML, CSS, JavaScript modules; no build step), served from the bundle.
+            resources: [.copy("openapi.json"), .copy("Console")],
             swiftSettings: swiftSettings
         ),
         // The client SDK: async/await over AsyncHTTPClient, Codable results, typed errors, retries,

@@ -21,6 +21,8 @@ public struct AppServices: Sendable {
     public let webhooks: WebhookDispatcher
     public let outputs: OutputStorage
     public let rateLimiter: RateLimiter
+    /// The console's style previews, rendered once per process.
+    let previews: StylePreviews
     let publicURL: String
     let pool: WorkPool
     let httpClient: HTTPClient
@@ -70,7 +72,7 @@ public struct AppServices: Sendable {
             webhooks: WebhookDispatcher(
                 store: store, accounts: accounts, generations: generations, fetcher: fetcher, settings: webhookSettings, logger: logger),
             outputs: outputs, rateLimiter: RateLimiter(limits: configuration.rateLimits, counter: storage.rateCounter),
-            publicURL: configuration.resolvedPublicURL, pool: pool, httpClient: httpClient, storage: storage)
+            previews: StylePreviews(generations: generations), publicURL: configuration.resolvedPublicURL, pool: pool, httpClient: httpClient, storage: storage)
     }
 
     public func shutdown() async throws {
@@ -153,6 +155,9 @@ func buildRouter(
     routes.add(.get, "/api/vto/:vtoId", on: authenticated, use: ecomViz.tryOnTask)
     routes.add(.put, "/api/vto/default-person", on: authenticated, use: ecomViz.setDefaultPerson)
     router.add(middleware: MethodNotAllowedMiddleware(routes: routes))
+
+    // The web console: static files and style previews, no key needed to load them.
+    try Console.register(on: router, previews: services.previews, publicURL: services.publicURL)
     return (router, routes)
 }
 

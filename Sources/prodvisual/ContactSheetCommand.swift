@@ -20,7 +20,7 @@ struct ContactSheetCommand: ParsableCommand {
         var tiles: [(label: String, image: [UInt8])] = []
         for style in StyleCatalog.all {
             var request = GenerationRequest(source: .bytes(bytes), style: style.id, platform: platform)
-            Self.sample(&request, for: style)
+            request.fillSampleContent(for: style)
             let plan = try GenerationPlan(validating: request)
             // Smaller than the preset, same aspect: a sheet of 22 full-size renders would be slow to look at.
             let scale = min(1, Double(size) / Double(max(plan.width, plan.height)))
@@ -37,25 +37,8 @@ struct ContactSheetCommand: ParsableCommand {
         print("\(out): \(tiles.count) styles")
     }
 
-    /// Sample words and colours for the styles that need them.
+    /// Sample words and colours for the styles that need them (the bench uses them too).
     static func sample(_ request: inout GenerationRequest, for style: Style) {
-        guard style.parameters.contains("text") || style.id == "color_variants" else { return }
-        switch style.id {
-        case "infographic":
-            request.text = [.headline: .string("Built for every day"),
-                            .features: .list(["Water-resistant fabric", "Padded laptop sleeve", "Lifetime warranty", "Fits carry-on limits"])]
-        case "hero_banner":
-            request.text = [.headline: .string("The new collection"), .subheadline: .string("Designed to last. Free shipping this week.")]
-        case "sale_badge":
-            request.text = [.badge: .string("-30%"), .headline: .string("Summer sale")]
-        case "dimensions":
-            request.text = [.widthLabel: .string("45 cm"), .heightLabel: .string("30 cm")]
-        case "social_square", "social_story":
-            request.text = [.headline: .string("New in"), .subheadline: .string("Shop the look today"), .badge: .string("NEW")]
-        case "color_variants":
-            request.colors = ["#1f3a93", "#c0392b", "#27ae60", "#f1c40f"]
-        default:
-            break
-        }
+        request.fillSampleContent(for: style)
     }
 }

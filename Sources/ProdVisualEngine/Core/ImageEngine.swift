@@ -31,6 +31,11 @@ public final class ImageEngine: Sendable {
         return PixelImage(width: raster.width, height: raster.height, bands: raster.bands, data: raster.pixels)
     }
 
+    /// Encodes pixels made in memory (a synthesised sample photo), metadata-free like every output.
+    public func encode(_ image: PixelImage, as format: ImageFormat, quality: Int = 90) throws(ImagingError) -> [UInt8] {
+        try Vips.encode(Raster(width: image.width, height: image.height, bands: image.bands, pixels: image.data), as: format, quality: quality)
+    }
+
     public func render(source: [UInt8], spec: RenderSpec) throws(ImagingError) -> RenderedImage {
         try validate(spec)
         let (_, header) = try inspect(source)

@@ -202,6 +202,15 @@ public struct PixelImage: Sendable {
     public let bands: Int
     public let data: [UInt8]
 
+    public init(width: Int, height: Int, bands: Int, data: [UInt8]) {
+        precondition(bands == 3 || bands == 4, "PixelImage holds RGB or RGBA")
+        precondition(data.count == width * height * bands, "PixelImage: \(data.count) bytes for \(width)x\(height)x\(bands)")
+        self.width = width
+        self.height = height
+        self.bands = bands
+        self.data = data
+    }
+
     public func rgb(x: Int, y: Int) -> [UInt8] {
         let offset = (y * width + x) * bands
         return Array(data[offset..<offset + 3])
