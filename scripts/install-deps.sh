@@ -21,6 +21,8 @@ packages=(
   # The Go and PHP SDKs' suites: Debian's Go 1.19, PHP with curl, PHPUnit.
   golang-go
   php-cli php-curl phpunit
+  # The console's browser tests (scripts/tests/test_console.py): headless Chromium and its driver.
+  chromium chromium-driver
   # Several nodes (scripts/dev-services.sh, scripts/with-services.sh, scripts/cluster.sh):
   # PostgreSQL 15 run from its binaries in a folder of ours, nginx in front of the API nodes, curl
   # for the readiness checks.
