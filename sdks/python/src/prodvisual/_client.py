@@ -13,7 +13,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from typing import Any, BinaryIO, Callable, Dict, Iterable, List, Mapping, Optional, Tuple, Union
+from typing import Any, BinaryIO, Callable, Dict, Iterable, Iterator, List, Mapping, Optional, Tuple, Union
 
 from ._errors import (
     APIConnectionError,
@@ -24,7 +24,7 @@ from ._errors import (
     error_from_response,
     parse_retry_after,
 )
-from ._models import Batch, Credits, Generation, PlatformList, StyleList
+from ._models import APIKey, Batch, Credits, Generation, GenerationPage, PlatformList, StyleList, Usage
 from ._webhooks import parse_webhook, verify_webhook
 
 __version__ = "1.0.0"
@@ -202,6 +202,51 @@ class ProdVisual:
     def credits(self) -> Credits:
         """``GET /v1/account/credits``: balance, usage in total and today, last purchase."""
         return Credits.from_dict(self._object(self._request("GET", "/v1/account/credits")))
+
+    def usage(self, days: int = 30) -> Usage:
+        """``GET /v1/account/usage``: credits used (net of refunds) and generations per UTC day,
+        for the last ``days`` days (1–90), today included, oldest first."""
+        return Usage.from_dict(self._object(self._request("GET", f"/v1/account/usage?days={int(days)}")))
+
+    def list_generations(self, limit: Optional[int] = None, starting_after: Optional[str] = None) -> GenerationPage:
+        """``GET /v1/generations``: one page of the account's generations and batches, newest
+        first (``limit`` 1–100, default 20). The next page starts after ``page.last_id`` while
+        ``page.has_more``; ``iter_generations`` walks every page."""
+        query: Dict[str, Any] = {}
+        if limit is not None:
+            query["limit"] = int(limit)
+        if starting_after is not None:
+            query["starting_after"] = starting_after
+        path = "/v1/generations" + ("?" + urllib.parse.urlencode(query) if query else "")
+        return GenerationPage.from_dict(self._object(self._request("GET", path)))
+
+    def iter_generations(self, page_size: int = 20, starting_after: Optional[str] = None) -> Iterator[Union[Generation, Batch]]:
+        """Every generation and batch of the account, newest first, fetched a page at a time."""
+        cursor = starting_after
+        while True:
+            page = self.list_generations(limit=page_size, starting_after=cursor)
+            yield from page.data
+            if not page.has_more or not page.data:
+                return
+            cursor = page.last_id
+
+    def list_keys(self) -> List[APIKey]:
+        """``GET /v1/keys``: the account's API keys, revoked ones included, newest first (live
+        keys only: a test key raises PermissionDeniedError)."""
+        data = self._object(self._request("GET", "/v1/keys"))
+        return [APIKey.from_dict(entry) for entry in data.get("data") or [] if isinstance(entry, dict)]
+
+    def create_key(self, name: Optional[str] = None, mode: str = "live") -> APIKey:
+        """``POST /v1/keys``: a new key for the account; its ``secret`` is in this answer only.
+        Not idempotent on the server: a retry after a lost answer may create a second key."""
+        body: Dict[str, Any] = {"mode": mode}
+        if name is not None:
+            body["name"] = name
+        return APIKey.from_dict(self._object(self._request("POST", "/v1/keys", body=body)))
+
+    def revoke_key(self, id: str) -> APIKey:
+        """``DELETE /v1/keys/{id}``: revokes one of the account's keys and returns it."""
+        return APIKey.from_dict(self._object(self._request("DELETE", "/v1/keys/" + urllib.parse.quote(id, safe=""))))
 
     def get_generation(self, id: str) -> Union[Generation, Batch]:
         """``GET /v1/generations/{id}``: a generation (``gen_...``) or a batch (``batch_...``)."""

@@ -58,6 +58,11 @@ class AuthenticationError(APIError):
     """401 ``unauthorized``: the API key is missing, malformed, unknown or revoked."""
 
 
+class PermissionDeniedError(AuthenticationError):
+    """403: a valid key that may not do this (a test key managing keys). Its code is
+    ``unauthorized``, so handlers of AuthenticationError catch it too."""
+
+
 class InsufficientCreditsError(APIError):
     """402 ``insufficient_credits``: the balance cannot cover the request; nothing was charged."""
 
@@ -146,6 +151,7 @@ ERRORS_BY_CODE: Dict[str, Type[APIError]] = {
 _ERRORS_BY_STATUS: Dict[int, Type[APIError]] = {
     400: InvalidRequestError,
     401: AuthenticationError,
+    403: PermissionDeniedError,
     402: InsufficientCreditsError,
     404: NotFoundError,
     409: ConflictError,
@@ -164,6 +170,8 @@ def error_from_response(status: int, headers: Mapping[str, str], payload: Any) -
     else:
         code, message = "", ""
     cls = ERRORS_BY_CODE.get(code) or _ERRORS_BY_STATUS.get(status) or (ServerError if status >= 500 else APIError)
+    if status == 403 and issubclass(PermissionDeniedError, cls):
+        cls = PermissionDeniedError
     if not code:
         code = next((c for c, k in ERRORS_BY_CODE.items() if k is cls), "error")
     if not message:

@@ -286,3 +286,123 @@ class WebhookEvent:
     def batch(self) -> Optional[Batch]:
         """``data`` as a Batch, for ``batch.*`` events."""
         return Batch.from_dict(self.data) if self.event.startswith("batch.") else None
+
+
+@dataclass
+class DailyUsage:
+    """One UTC day: credits used net of refunds, and generations created (live and test)."""
+
+    date: str
+    credits_used: int = 0
+    generations: int = 0
+
+
+@dataclass
+class Usage:
+    """``GET /v1/account/usage``: every day of the period, oldest first."""
+
+    days: List[DailyUsage]
+    credits_used: int = 0
+    generations: int = 0
+    date_from: Optional[str] = None
+    date_to: Optional[str] = None
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __iter__(self) -> Iterator[DailyUsage]:
+        return iter(self.days)
+
+    def __len__(self) -> int:
+        return len(self.days)
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "Usage":
+        return cls(
+            days=[
+                DailyUsage(
+                    date=str(day.get("date", "")),
+                    credits_used=int(day.get("credits_used") or 0),
+                    generations=int(day.get("generations") or 0),
+                )
+                for day in data.get("data") or []
+            ],
+            credits_used=int(data.get("credits_used") or 0),
+            generations=int(data.get("generations") or 0),
+            date_from=data.get("from"),
+            date_to=data.get("to"),
+            raw=data,
+        )
+
+
+def history_entry(data: Dict[str, Any]) -> Any:
+    """A list entry of ``GET /v1/generations``: a Batch when it has ``batch_id`` and no ``id``."""
+    if "batch_id" in data and "id" not in data:
+        return Batch.from_dict(data)
+    return Generation.from_dict(data)
+
+
+@dataclass
+class GenerationPage:
+    """A page of ``GET /v1/generations``: Generations and Batches, newest first."""
+
+    data: List[Any]
+    has_more: bool = False
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self.data)
+
+    def __len__(self) -> int:
+        return len(self.data)
+
+    @property
+    def last_id(self) -> Optional[str]:
+        """The id to pass as ``starting_after`` for the next page."""
+        return self.data[-1].id if self.data else None
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "GenerationPage":
+        return cls(
+            data=[history_entry(entry) for entry in data.get("data") or [] if isinstance(entry, dict)],
+            has_more=bool(data.get("has_more")),
+            raw=data,
+        )
+
+
+@dataclass
+class APIKey:
+    """An API key of the account. ``secret`` is set only on the answer of ``create_key``."""
+
+    id: str
+    name: str
+    mode: str
+    prefix: str
+    hint: str
+    created_at: Optional[str] = None
+    last_used_at: Optional[str] = None
+    revoked_at: Optional[str] = None
+    secret: Optional[str] = field(default=None, repr=False)
+    raw: Dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None
+
+    @property
+    def redacted(self) -> str:
+        """``pv_live_…abcd``: enough to tell keys apart."""
+        return f"{self.prefix}…{self.hint}"
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "APIKey":
+        return cls(
+            id=str(data.get("id", "")),
+            name=str(data.get("name", "")),
+            mode=str(data.get("mode", "")),
+            prefix=str(data.get("prefix", "")),
+            hint=str(data.get("hint", "")),
+            created_at=data.get("created_at"),
+            last_used_at=data.get("last_used_at"),
+            revoked_at=data.get("revoked_at"),
+            secret=data.get("secret"),
+            raw=data,
+        )
