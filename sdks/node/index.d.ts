@@ -192,6 +192,44 @@ export interface Credits extends WireObject {
   lastPurchase: { amount: number; date: string } | null;
 }
 
+export interface DailyUsage {
+  date: string;
+  creditsUsed: number;
+  generations: number;
+}
+
+export interface Usage extends WireObject {
+  object: 'usage';
+  days: number;
+  from: string;
+  to: string;
+  creditsUsed: number;
+  generations: number;
+  /** Every day of the period, oldest first. */
+  data: DailyUsage[];
+}
+
+export interface GenerationPage {
+  /** Generations and batches (a batch has batchId and no own id field), newest first. */
+  data: Array<Generation | Batch>;
+  hasMore: boolean;
+  readonly raw: Record<string, any>;
+}
+
+export interface APIKey extends WireObject {
+  object: 'api_key';
+  id: string;
+  name: string;
+  mode: 'live' | 'test';
+  prefix: 'pv_live_' | 'pv_test_';
+  hint: string;
+  createdAt: string;
+  lastUsedAt: string | null;
+  revokedAt: string | null;
+  /** Only in the answer of createKey. */
+  secret?: string;
+}
+
 export interface WebhookEvent extends WireObject {
   event: 'generation.completed' | 'generation.failed' | 'batch.completed' | string;
   /** A generation, or for batch.completed a batch, in camelCase. */
@@ -261,6 +299,12 @@ export declare class ProdVisual {
   styles(): Promise<StyleList>;
   platforms(): Promise<PlatformList>;
   credits(): Promise<Credits>;
+  usage(days?: number): Promise<Usage>;
+  listGenerations(options?: { limit?: number; startingAfter?: string }): Promise<GenerationPage>;
+  iterGenerations(options?: { pageSize?: number; startingAfter?: string }): AsyncGenerator<Generation | Batch>;
+  listKeys(): Promise<APIKey[]>;
+  createKey(options?: { name?: string; mode?: 'live' | 'test' }): Promise<APIKey>;
+  revokeKey(id: string): Promise<APIKey>;
   getGeneration(id: string): Promise<Generation | Batch>;
   getBatch(batchId: string): Promise<Batch>;
   waitForCompletion(target: Generation, options?: WaitOptions): Promise<Generation>;
@@ -288,6 +332,8 @@ export declare class APIError extends ProdVisualError {
 }
 export declare class InvalidRequestError extends APIError {}
 export declare class AuthenticationError extends APIError {}
+/** 403: a valid key that may not do this (a test key managing keys); code `unauthorized`. */
+export declare class PermissionDeniedError extends AuthenticationError {}
 export declare class InsufficientCreditsError extends APIError {}
 export declare class NotFoundError extends APIError {}
 export declare class ConflictError extends APIError {}

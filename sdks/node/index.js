@@ -39,6 +39,8 @@ class InvalidRequestError extends APIError {}
 class AuthenticationError extends APIError {}
 /** 402 insufficient_credits: the balance cannot cover the request. */
 class InsufficientCreditsError extends APIError {}
+/** 403: a valid key that may not do this (a test key managing keys); its code is `unauthorized`. */
+class PermissionDeniedError extends AuthenticationError {}
 /** 404 not_found. */
 class NotFoundError extends APIError {}
 /** 409 conflict: a request with the same Idempotency-Key is still being processed. */
@@ -114,7 +116,8 @@ function errorFromResponse(status, headers, payload) {
   let code = envelope && typeof envelope.code === 'string' ? envelope.code : '';
   let message = envelope && typeof envelope.message === 'string' ? envelope.message : '';
   if (!ERRORS_BY_CODE[code] && !code) code = CODES_BY_STATUS[status] || (status >= 500 ? 'server_error' : 'error');
-  const Class = ERRORS_BY_CODE[code] || (status >= 500 ? ServerError : APIError);
+  let Class = ERRORS_BY_CODE[code] || (status >= 500 ? ServerError : APIError);
+  if (status === 403 && (Class === AuthenticationError || Class === APIError)) Class = PermissionDeniedError;
   if (!message) message = `HTTP ${status}`;
   return new Class(message, { code, status, headers, body: payload && typeof payload === 'object' ? payload : null });
 }
@@ -340,6 +343,55 @@ class ProdVisual {
   }
 
   /** GET /v1/generations/{id}: a generation (gen_...) or a batch (batch_...). */
+  /** `GET /v1/account/usage`: credits used (net of refunds) and generations per UTC day, oldest first. */
+  async usage(days = 30) {
+    return fromWire((await this.request('GET', `/v1/account/usage?days=${encodeURIComponent(days)}`)).json);
+  }
+
+  /**
+   * `GET /v1/generations`: one page of the account's generations and batches, newest first:
+   * `{ data, hasMore }`. The next page starts after the last entry's `id` (`startingAfter`).
+   */
+  async listGenerations({ limit, startingAfter } = {}) {
+    const query = new URLSearchParams();
+    if (limit !== undefined && limit !== null) query.set('limit', String(limit));
+    if (startingAfter !== undefined && startingAfter !== null) query.set('starting_after', startingAfter);
+    const suffix = query.toString() ? `?${query}` : '';
+    const json = (await this.request('GET', `/v1/generations${suffix}`)).json || {};
+    const page = { data: (json.data || []).map((entry) => fromWire(entry)), hasMore: Boolean(json.has_more) };
+    Object.defineProperty(page, 'raw', { value: json, enumerable: false });
+    return page;
+  }
+
+  /** Every generation and batch of the account, newest first, a page at a time: `for await (const g of client.iterGenerations())`. */
+  async *iterGenerations({ pageSize = 20, startingAfter } = {}) {
+    let cursor = startingAfter;
+    for (;;) {
+      const page = await this.listGenerations({ limit: pageSize, startingAfter: cursor });
+      yield* page.data;
+      if (!page.hasMore || page.data.length === 0) return;
+      cursor = page.data[page.data.length - 1].id;
+    }
+  }
+
+  /** `GET /v1/keys`: the account's API keys, newest first (live keys only; a test key gets PermissionDeniedError). */
+  async listKeys() {
+    const json = (await this.request('GET', '/v1/keys')).json || {};
+    return (json.data || []).map((key) => fromWire(key));
+  }
+
+  /** `POST /v1/keys`: a new key; its `secret` is in this answer only. A retry after a lost answer may create a second key. */
+  async createKey({ name, mode = 'live' } = {}) {
+    const body = { mode };
+    if (name !== undefined && name !== null) body.name = name;
+    return fromWire((await this.request('POST', '/v1/keys', { body })).json);
+  }
+
+  /** `DELETE /v1/keys/{id}`: revokes one of the account's keys and returns it. */
+  async revokeKey(id) {
+    return fromWire((await this.request('DELETE', `/v1/keys/${encodeURIComponent(id)}`)).json);
+  }
+
   async getGeneration(id) {
     return fromWire((await this.request('GET', `/v1/generations/${encodeURIComponent(id)}`)).json);
   }
@@ -500,6 +552,7 @@ module.exports = {
   APIConnectionError,
   InvalidRequestError,
   AuthenticationError,
+  PermissionDeniedError,
   InsufficientCreditsError,
   NotFoundError,
   ConflictError,

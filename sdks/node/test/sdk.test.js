@@ -18,6 +18,7 @@ const {
   InvalidImageError,
   InvalidRequestError,
   NotFoundError,
+  PermissionDeniedError,
   RateLimitError,
   ServerError,
   WaitTimeoutError,
@@ -203,6 +204,55 @@ describe('API: every /v1 endpoint', () => {
       return true;
     });
     assert.equal((await client.waitForCompletion(pending, { timeout: 60_000, pollInterval: 200 })).status, 'completed');
+  });
+});
+
+describe('ACCT: usage, history and API keys', () => {
+  it('counts today in the usage per day', async () => {
+    await client.generate(sources.item(0));
+    const usage = await client.usage(7);
+    assert.equal(usage.data.length, 7);
+    const today = new Date().toISOString().slice(0, 10);
+    assert.equal(usage.data[6].date, today);
+    assert.equal(usage.to, today);
+    assert.ok(usage.data[6].creditsUsed >= 1 && usage.data[6].generations >= 1);
+    assert.equal(usage.creditsUsed, usage.data.reduce((sum, day) => sum + day.creditsUsed, 0));
+  });
+
+  it('lists generations newest first, a page at a time', async () => {
+    const first = await client.generate(sources.item(0));
+    const second = await client.generate(sources.item(1));
+    const page = await client.listGenerations({ limit: 1 });
+    assert.equal(page.hasMore, true);
+    assert.deepEqual(page.data.map((entry) => entry.id), [second.id]);
+    const next = await client.listGenerations({ limit: 1, startingAfter: page.data[0].id });
+    assert.deepEqual(next.data.map((entry) => entry.id), [first.id]);
+    const ids = [];
+    for await (const entry of client.iterGenerations({ pageSize: 2 })) ids.push(entry.id);
+    assert.deepEqual(ids.slice(0, 2), [second.id, first.id]);
+    assert.equal(new Set(ids).size, ids.length);
+  });
+
+  it('creates and revokes a key with a live key', async () => {
+    const created = await client.createKey({ name: 'sdk test', mode: 'test' });
+    assert.ok(created.secret.startsWith('pv_test_') && created.secret.endsWith(created.hint));
+    assert.equal(created.name, 'sdk test');
+    assert.equal(created.revokedAt, null);
+    await new ProdVisual(created.secret, { baseUrl: server.baseUrl }).credits();
+    const keys = await client.listKeys();
+    assert.equal(keys[0].id, created.id);
+    assert.equal(keys[0].secret, undefined);
+    assert.ok(keys[0].lastUsedAt);
+    const revoked = await client.revokeKey(created.id);
+    assert.ok(revoked.revokedAt);
+    await assert.rejects(new ProdVisual(created.secret, { baseUrl: server.baseUrl, maxRetries: 0 }).credits(), (error) =>
+      error instanceof AuthenticationError && error.status === 401);
+  });
+
+  it('refuses key management to a test key with 403', async () => {
+    const sandbox = new ProdVisual(server.testKey, { baseUrl: server.baseUrl, maxRetries: 0 });
+    await assert.rejects(sandbox.listKeys(), (error) =>
+      error instanceof PermissionDeniedError && error instanceof AuthenticationError && error.status === 403 && error.code === 'unauthorized');
   });
 });
 
