@@ -36,7 +36,8 @@ func (e *Error) Error() string {
 // API error.
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
-	return ok && t != nil && t.Code == e.Code
+	// ErrForbidden shares unauthorized's code and is told apart by its status.
+	return ok && t != nil && t.Code == e.Code && (t != ErrForbidden || e.Status == 403)
 }
 
 // RetryAfter is the wait the server asked for (the Retry-After header, delta-seconds or an
@@ -66,6 +67,9 @@ var (
 	ErrInvalidRequest = &Error{Code: "invalid_request", Status: 400, Message: "missing or invalid parameters"}
 	// ErrUnauthorized: 401 unauthorized, the API key is missing, malformed, unknown or revoked.
 	ErrUnauthorized = &Error{Code: "unauthorized", Status: 401, Message: "invalid or missing API key"}
+	// ErrForbidden: 403 with the code unauthorized, a valid key that may not do this (a test key
+	// managing API keys). errors.Is(err, ErrUnauthorized) holds for it too.
+	ErrForbidden = &Error{Code: "unauthorized", Status: 403, Message: "this key may not do this"}
 	// ErrInsufficientCredits: 402 insufficient_credits, the balance cannot cover the request; nothing was charged.
 	ErrInsufficientCredits = &Error{Code: "insufficient_credits", Status: 402, Message: "no credits remaining"}
 	// ErrNotFound: 404 not_found, no such generation or batch (or not this key's account).
