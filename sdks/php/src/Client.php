@@ -165,6 +165,90 @@ final class Client
         return Credits::fromArray(self::object($this->request('GET', '/v1/account/credits')));
     }
 
+    /**
+     * GET /v1/account/usage: credits used (net of refunds) and generations per UTC day for the
+     * last $days days (1-90), today included, oldest first.
+     */
+    public function usage(int $days = 30): Usage
+    {
+        return Usage::fromArray(self::object($this->request('GET', '/v1/account/usage?days=' . $days)));
+    }
+
+    /**
+     * GET /v1/generations: one page of the account's generations and batches, newest first
+     * ($limit 1-100, the server's default 20). While has_more, the next page starts after
+     * lastId(); iterGenerations() walks every page.
+     */
+    public function listGenerations(?int $limit = null, ?string $startingAfter = null): GenerationPage
+    {
+        $query = [];
+        if ($limit !== null) {
+            $query['limit'] = $limit;
+        }
+        if ($startingAfter !== null) {
+            $query['starting_after'] = $startingAfter;
+        }
+        $path = '/v1/generations' . ($query === [] ? '' : '?' . http_build_query($query, '', '&', PHP_QUERY_RFC3986));
+        return GenerationPage::fromArray(self::object($this->request('GET', $path)));
+    }
+
+    /**
+     * Every generation and batch of the account, newest first, fetched $pageSize at a time.
+     *
+     * @return \Generator<int, Generation|Batch>
+     */
+    public function iterGenerations(int $pageSize = 20, ?string $startingAfter = null): \Generator
+    {
+        $cursor = $startingAfter;
+        while (true) {
+            $page = $this->listGenerations($pageSize, $cursor);
+            foreach ($page->data as $entry) {
+                yield $entry;
+            }
+            if (!$page->has_more || count($page) === 0) {
+                return;
+            }
+            $cursor = $page->lastId();
+        }
+    }
+
+    /**
+     * GET /v1/keys: the account's API keys, revoked ones included, newest first. Live keys only:
+     * a test key gets PermissionDeniedException (403).
+     *
+     * @return list<ApiKey>
+     */
+    public function listKeys(): array
+    {
+        $data = self::object($this->request('GET', '/v1/keys'));
+        $keys = [];
+        foreach (is_array($data['data'] ?? null) ? $data['data'] : [] as $entry) {
+            if (is_array($entry)) {
+                $keys[] = ApiKey::fromArray($entry);
+            }
+        }
+        return $keys;
+    }
+
+    /**
+     * POST /v1/keys: a new key for the account ($mode 'live' or 'test'); its secret is in this
+     * answer only. Not idempotent on the server: a retry after a lost answer may create a second key.
+     */
+    public function createKey(?string $name = null, string $mode = 'live'): ApiKey
+    {
+        $body = ['mode' => $mode];
+        if ($name !== null) {
+            $body['name'] = $name;
+        }
+        return ApiKey::fromArray(self::object($this->request('POST', '/v1/keys', $body)));
+    }
+
+    /** DELETE /v1/keys/{id}: revokes one of the account's keys and returns it. */
+    public function revokeKey(string $id): ApiKey
+    {
+        return ApiKey::fromArray(self::object($this->request('DELETE', '/v1/keys/' . rawurlencode($id))));
+    }
+
     /** GET /v1/generations/{id}: a generation (gen_...) or a batch (batch_...). */
     public function getGeneration(string $id): Generation|Batch
     {

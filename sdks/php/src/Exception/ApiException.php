@@ -92,6 +92,9 @@ class ApiException extends ProdVisualException
             $message = "HTTP $status";
         }
         $class = self::CLASSES_BY_CODE[$code] ?? ($status >= 500 ? ServerErrorException::class : self::class);
+        if ($status === 403 && ($class === UnauthorizedException::class || $class === self::class)) {
+            $class = PermissionDeniedException::class;
+        }
         return new $class($message, $code, $status, $headers, is_array($payload) ? $payload : null);
     }
 }
