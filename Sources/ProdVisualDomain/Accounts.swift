@@ -106,11 +106,15 @@ public struct AccountService: Sendable {
     /// A new key for the caller's account; its secret is in the answer and nowhere else.
     public func createKey(name: String?, mode: KeyMode, by caller: AuthenticatedKey) async throws -> IssuedKey {
         try Self.requireLive(caller)
-        let name = (name ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard name.count <= 100 else { throw ServiceError.invalid("name may be at most 100 characters; got \(name.count).") }
-        guard !name.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
+        // Checked as sent, in code points, as the document's maxLength and pattern count them.
+        let sent = name ?? ""
+        guard sent.unicodeScalars.count <= 100 else {
+            throw ServiceError.invalid("name may be at most 100 characters; got \(sent.unicodeScalars.count).")
+        }
+        guard !sent.unicodeScalars.contains(where: { $0.properties.generalCategory == .control }) else {
             throw ServiceError.invalid("name must not contain control characters.")
         }
+        let name = sent.trimmingCharacters(in: .whitespaces)
         return try await issueKey(accountID: caller.accountID, mode: mode, name: name.isEmpty ? "\(mode.rawValue) key" : name)
     }
 

@@ -358,7 +358,8 @@ public struct GenerationService: Sendable {
         if let record = try await store.generation(id: id), record.accountID == accountID, record.batchID == nil, record.productID == nil {
             return HistoryCursor(createdAt: record.createdAt, id: record.id)
         }
-        throw ServiceError.invalid("starting_after: '\(id)' is not a generation or batch in this account's list.")
+        // Like a look-up of an id that is not the caller's: not found, whoever's it is.
+        throw ServiceError.notFound("starting_after: '\(id)' is not a generation or batch in this account's list.")
     }
 
     private func view(of batch: BatchRecord) async throws -> BatchView {

@@ -142,7 +142,7 @@ import Testing
             }
             // Another account's entry is no cursor here, and limits are checked.
             try await client.execute(uri: "/v1/generations?starting_after=gen_theirs", method: .get, headers: bearer(harness.liveKey)) { response in
-                let message = try response.expectError("invalid_request", 400)
+                let message = try response.expectError("not_found", 404)
                 #expect(message.contains("starting_after"))
             }
             for bad in ["0", "101", "x"] {
