@@ -34,9 +34,12 @@ struct HTTPSOnlyMiddleware: RouterMiddleware {
 }
 
 extension ServerConfiguration {
-    /// HTTP/1.1 with the idle and slow-header time-out, inside TLS when certificate and key are given.
+    /// HTTP/1.1 with the idle and slow-header time-out and enveloped parser errors, inside TLS
+    /// when certificate and key are given.
     func serverBuilder() throws -> HTTPServerBuilder {
-        let http1 = HTTPServerBuilder.http1(configuration: .init(idleTimeout: .nanoseconds(Int64(idleTimeout / .nanoseconds(1)))))
+        let http1 = HTTPServerBuilder.http1(configuration: .init(
+            additionalChannelHandlers: [ParserErrorEnvelopeHandler()],
+            idleTimeout: .nanoseconds(Int64(idleTimeout / .nanoseconds(1)))))
         guard let certificatePath = tlsCertificatePath, let keyPath = tlsKeyPath else { return http1 }
         do {
             let chain = try NIOSSLCertificate.fromPEMFile(certificatePath).map { NIOSSLCertificateSource.certificate($0) }

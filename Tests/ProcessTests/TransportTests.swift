@@ -35,6 +35,24 @@ extension ServerProcessTests {
                 _ = text.withCString { Glibc.send(descriptor, $0, strlen($0), Int32(MSG_NOSIGNAL)) }
             }
 
+            /// Everything the server sends until it closes the connection (or `timeout` passes).
+            func readAll(timeout: Duration) async throws -> String {
+                var received: [UInt8] = []
+                let deadline = ContinuousClock.now + timeout
+                var buffer = [UInt8](repeating: 0, count: 65_536)
+                while ContinuousClock.now < deadline {
+                    let count = recv(descriptor, &buffer, buffer.count, Int32(MSG_DONTWAIT))
+                    if count > 0 {
+                        received += buffer[0..<count]
+                    } else if count == 0 {
+                        break
+                    } else {
+                        try await Task.sleep(for: .milliseconds(20))
+                    }
+                }
+                return String(decoding: received, as: UTF8.self)
+            }
+
             /// Whether the server has closed the connection (a read returns end of file or an error).
             var isClosedByServer: Bool {
                 var pollDescriptor = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
@@ -62,6 +80,18 @@ extension ServerProcessTests {
                 #expect(halfHeader.isClosedByServer, "a half-sent header outlived the 2 s time-out")
                 #expect(flood.filter(\.isClosedByServer).count >= 100)
                 #expect(server.isRunning)
+            }
+        }
+
+        @Test func aRequestTheParserRefusesGetsTheEnvelope() async throws {
+            try await withServerProcess { server in
+                let connection = try RawConnection(port: server.port)
+                connection.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + String(repeating: "a", count: 1 << 20) + "\r\n\r\n")
+                let answer = try await connection.readAll(timeout: .seconds(10))
+                #expect(answer.hasPrefix("HTTP/1.1 400"), "\(answer.prefix(200))")
+                #expect(answer.contains("application/json"))
+                #expect(answer.contains(#""code":"invalid_request""#) && answer.contains("headers are too large"), "\(answer.prefix(400))")
+                #expect(try await server.api.get("/health").status == 200)
             }
         }
 
