@@ -2,7 +2,7 @@
 # Server settings come from PRODVISUAL_* variables (see README); DATA_DIR is a shortcut.
 DATA_DIR ?= $(or $(PRODVISUAL_DATA_DIR),./data)
 
-.PHONY: deps build serve cluster cluster-stop test test-suites test-python test-node test-swift-client bench clean
+.PHONY: deps build serve cluster cluster-stop test test-suites test-python test-node test-go test-php test-swift-client bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -40,6 +40,12 @@ test-python: deps
 
 test-node: deps
 	sdks/test.sh node
+
+test-go: deps
+	sdks/test.sh go
+
+test-php: deps
+	sdks/test.sh php
 
 test-swift-client: deps
 	swift test --filter ClientTests
