@@ -29,6 +29,8 @@ packages=(
   postgresql-15 postgresql-client-15
   nginx
   curl
+  # The HTTPS tests and make cluster's certificate (openssl); make bench's HTTP load (wrk).
+  openssl wrk
 )
 
 missing=()
