@@ -120,17 +120,7 @@ extension ServerProcessTests {
                             Set($0.filter { $0.accepted && $0.event == "generation.completed" }.compactMap { $0.data?["id"] as? String }).count >= 30
                         }
                         try await Task.sleep(for: .seconds(2))
-                        let deliveries = receiver.deliveries
-                        expectSignedAndConsistent(deliveries, apiKey: key, identicalRedeliveries: false)
-                        var eventIDsPerGeneration: [String: Set<String>] = [:]
-                        for delivery in deliveries where delivery.event == "generation.completed" {
-                            guard let id = delivery.data?["id"] as? String, let eventID = delivery.eventID else { continue }
-                            eventIDsPerGeneration[id, default: []].insert(eventID)
-                        }
-                        #expect(Set(eventIDsPerGeneration.keys) == itemIDs, "one event per item")
-                        for (id, eventIDs) in eventIDsPerGeneration {
-                            #expect(eventIDs.count == 1, "generation \(id) completed as \(eventIDs.count) different events")
-                        }
+                        expectOneCompletionEventPerItem(receiver.deliveries, itemIDs: itemIDs, apiKey: key)
 
                         // Every item's output is served by either API node, from the shared bucket.
                         let sample = try await cluster.apis[1].generation(finished[7].id, key: key)

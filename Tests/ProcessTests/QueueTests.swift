@@ -163,19 +163,7 @@ extension ServerProcessTests {
                         }
                         // Redeliveries of events cut off by the kill would come now.
                         try await Task.sleep(for: .seconds(2))
-                        let deliveries = receiver.deliveries
-                        // A redelivery after the crash may be signed anew, so only its event must match.
-                        expectSignedAndConsistent(deliveries, apiKey: key, identicalRedeliveries: false)
-                        var eventIDsPerGeneration: [String: Set<String>] = [:]
-                        for delivery in deliveries where delivery.event == "generation.completed" {
-                            guard let id = delivery.data?["id"] as? String, let eventID = delivery.eventID else { continue }
-                            eventIDsPerGeneration[id, default: []].insert(eventID)
-                        }
-                        for (id, eventIDs) in eventIDsPerGeneration {
-                            #expect(eventIDs.count == 1, "generation \(id) completed as \(eventIDs.count) different events: \(eventIDs.sorted())")
-                        }
-                        #expect(itemIDs.subtracting(eventIDsPerGeneration.keys).isEmpty, "no event for \(itemIDs.subtracting(eventIDsPerGeneration.keys).sorted())")
-                        #expect(Set(eventIDsPerGeneration.keys).subtracting(itemIDs).isEmpty, "events for generations outside the batch")
+                        expectOneCompletionEventPerItem(receiver.deliveries, itemIDs: itemIDs, apiKey: key)
                     }
                 }
             }
@@ -362,6 +350,24 @@ func firstDeliveryPerEvent(_ deliveries: [WebhookDelivery]) -> [WebhookDelivery]
         guard let id = delivery.eventID else { return false }
         return seen.insert(id).inserted
     }
+}
+
+/// After a crash mid-batch: every delivery signed and consistent (a redelivery may be signed
+/// anew, so only its event must match), and exactly one completion event per batch item.
+func expectOneCompletionEventPerItem(
+    _ deliveries: [WebhookDelivery], itemIDs: Set<String>, apiKey: String, sourceLocation: SourceLocation = #_sourceLocation
+) {
+    expectSignedAndConsistent(deliveries, apiKey: apiKey, identicalRedeliveries: false, sourceLocation: sourceLocation)
+    var eventIDsPerGeneration: [String: Set<String>] = [:]
+    for delivery in deliveries where delivery.event == "generation.completed" {
+        guard let id = delivery.data?["id"] as? String, let eventID = delivery.eventID else { continue }
+        eventIDsPerGeneration[id, default: []].insert(eventID)
+    }
+    for (id, eventIDs) in eventIDsPerGeneration {
+        #expect(eventIDs.count == 1, "generation \(id) completed as \(eventIDs.count) different events: \(eventIDs.sorted())", sourceLocation: sourceLocation)
+    }
+    #expect(itemIDs.subtracting(eventIDsPerGeneration.keys).isEmpty, "no event for \(itemIDs.subtracting(eventIDsPerGeneration.keys).sorted())", sourceLocation: sourceLocation)
+    #expect(Set(eventIDsPerGeneration.keys).subtracting(itemIDs).isEmpty, "events for generations outside the batch", sourceLocation: sourceLocation)
 }
 
 /// What every delivery must satisfy: an event id, a valid signature by `apiKey`, a fresh
