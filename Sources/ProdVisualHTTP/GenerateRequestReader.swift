@@ -62,7 +62,7 @@ enum GenerateRequestReader {
             throw ServiceError.invalid("Unsupported Content-Type '\(contentType)'. Send application/json or multipart/form-data.")
         }
         try JSONBody.check(body, contentType: contentType, expecting: "a JSON object with 'image_url' and 'style'")
-        return try json(body)
+        return try request(from: decode(Body.self, body))
     }
 
     /// A batch is JSON only: `items` (each as for /v1/generate) and an optional `webhook_url`.
@@ -81,13 +81,6 @@ enum GenerateRequestReader {
             }
         }
         return (requests, body.webhook_url)
-    }
-
-    static func json(_ buffer: ByteBuffer) throws -> GenerationRequest {
-        guard buffer.readableBytes > 0 else {
-            throw ServiceError.invalid("The request body is empty: send a JSON object with 'image_url' and 'style'.")
-        }
-        return try request(from: decode(Body.self, buffer))
     }
 
     /// Decodes a body, naming the parameter that does not fit.

@@ -24,9 +24,6 @@ public struct StorageConfiguration: Sendable {
     public init() {}
 
     public var databasePath: String { dataDirectory.appendingPathComponent("prodvisual.sqlite").path }
-
-    /// Several nodes can share this storage only when the database, the files and the secret are shared.
-    var isShared: Bool { databaseURL != nil }
 }
 
 /// The opened store, object store, request counter and secret, closed together.
