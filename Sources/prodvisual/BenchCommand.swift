@@ -10,7 +10,7 @@ import Glibc
 /// Benchmarks measured side by side in one run, printed as figures and ratios.
 struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        commandName: "bench", abstract: "Benchmarks.", subcommands: [Cutout.self, Styles.self, Queue.self, Claims.self, Soak.self])
+        commandName: "bench", abstract: "Benchmarks.", subcommands: [Cutout.self, Styles.self, TryOn.self, Queue.self, Claims.self, Soak.self])
 
     struct Cutout: AsyncParsableCommand {
         static let configuration = CommandConfiguration(

@@ -20,7 +20,6 @@ struct ModelsCommand: AsyncParsableCommand {
             case .missing: "missing (make deps installs it)"
             case .hashMismatch(let actual): "hash mismatch: \(actual), expected \(entry.sha256); refused"
             case .failed(let reason): "hash ok, failed to load: \(reason)"
-            case .notUsed: "hash ok; not used by this build yet"
             }
             print("""
 
@@ -32,7 +31,7 @@ struct ModelsCommand: AsyncParsableCommand {
                   status:  \(state)
                 """)
         }
-        if statuses.contains(where: { $0.state != .loaded && $0.state != .notUsed }) {
+        if statuses.contains(where: { $0.state != .loaded }) {
             print("\nThe tasks of the models that did not load run on the classical vision path.")
             throw ExitCode(1)
         }

@@ -17,7 +17,7 @@ enum InstalledModels {
     static func require() throws -> ModelSet {
         let loaded = try #require(loaded, "the model catalogue could not be read")
         for status in loaded.statuses {
-            try #require(status.state == .loaded || status.state == .notUsed, "\(status.entry.file) is \(status.state) in \(directory): run `make deps`")
+            try #require(status.state == .loaded, "\(status.entry.file) is \(status.state) in \(directory): run `make deps`")
         }
         return loaded.models
     }

@@ -86,6 +86,24 @@ int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t *mask, int
                      int face_x, int face_y, int face_width, int face_height,
                      double height_cm, double weight_kg, pv_vto_person *person, uint8_t *silhouette);
 
+/* A person's joints from a pose model, in the pixels of the mask passed in; index 0 is the
+ * image's left (the person's right). Joints the frame cuts off may lie outside the image. */
+typedef struct {
+    pv_vto_point shoulder[2], elbow[2], wrist[2], hand[2], hip[2], knee[2], ankle[2];
+} pv_vto_skeleton;
+
+/*
+ * Landmarks of a person from a pose model's joints and a person mask (width*height bytes,
+ * >= 128 = person): the joints place shoulders, elbows, wrists, hips, knees and ankles; the
+ * mask gives the widths (neck, shoulders, the torso's outline with the arms taken off it along
+ * their joints, arms and legs). The face box (face_x, face_y, face_width, face_height; it may
+ * lie partly above the frame) sets the head unit and the chin. Same outputs as pv_cv_vto_person.
+ * PV_CV_NO_SUBJECT when the joints do not describe an upright body over the mask.
+ */
+int pv_cv_vto_person_posed(const uint8_t *rgb, size_t stride, const uint8_t *mask, int width, int height,
+                           const pv_vto_skeleton *skeleton, int face_x, int face_y, int face_width, int face_height,
+                           double height_cm, double weight_kg, pv_vto_person *person, uint8_t *silhouette);
+
 /*
  * A person whose head the frame cuts off (a fashion shot framed from the lips or the chin down):
  * when the silhouette in `mask` enters through the frame's top edge with skin there (a chin, a
@@ -177,6 +195,24 @@ int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint8_t *silhou
                         int face_x, int face_y, int face_width, int face_height,
                         const pv_vto_arm *arms, double arms_from_y, pv_vto_point neckline, double neck_half_width,
                         uint8_t *front);
+
+/*
+ * Hides what the newly laid garments leave showing of the person's own clothes. Pixels of the
+ * silhouette (width*height, >= 128 = person) that no garment covers (`coverage`, 0..255, all
+ * garments together), that are not the person's skin (the face box's colours) and not hair
+ * (the colours above the face, except on the arms), become skin where a body part is (each
+ * arm's capsule along shoulder, elbow, wrist; each leg's in `legs` along hip, knee, ankle, with
+ * `width` at the knee; the `torso` mask; the neck under `chin_y`), with the photo's shading, and
+ * background (inpainted) elsewhere; legs are never painted, only cleared around. Only within the zones the garments replace: the upper body
+ * between `upper_top` and `upper_bottom` with the arms (none when upper_bottom <= upper_top),
+ * and the lower body from `lower_top` to the ankles (none when lower_top < 0). `canvas` (RGB,
+ * in place) holds the dressed image, `photo` the untouched one, both `stride` bytes a row.
+ */
+int pv_cv_vto_retouch(uint8_t *canvas, const uint8_t *photo, size_t stride, int width, int height,
+                      const uint8_t *silhouette, const uint8_t *coverage, const uint8_t *torso,
+                      int face_x, int face_y, int face_width, int face_height, double chin_y,
+                      const pv_vto_arm *arms, const pv_vto_arm *legs,
+                      double upper_top, double upper_bottom, double lower_top);
 
 /*
  * Lays the warped garment (RGBA, width*height*4, straight alpha) onto the RGB canvas in place:

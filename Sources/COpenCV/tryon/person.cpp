@@ -19,24 +19,6 @@ using namespace pv::vto;
 
 namespace {
 
-// Body height in head units: about 4 for an infant, 5 at 100 cm, 7.5 for an adult.
-double headsTall(double heightCm) {
-    if (heightCm <= 0) return 7.5;
-    static const std::vector<double> heights = {50, 75, 100, 130, 160, 175, 190, 250};
-    static const std::vector<double> heads = {4.0, 4.4, 5.0, 6.0, 7.2, 7.6, 7.9, 8.3};
-    return interpolate(heights, heads, heightCm);
-}
-
-// Torso widths against an average build: circumferences grow with the square root of the body
-// mass index over the one expected for the height (children are slimmer by BMI).
-double widthFactor(double heightCm, double weightKg) {
-    if (weightKg <= 0) return 1;
-    const double height = heightCm > 0 ? heightCm : 170;
-    const double bmi = weightKg / std::pow(height / 100, 2);
-    const double expected = interpolate({50, 110, 150, 250}, {16, 15.5, 21, 22.5}, height);
-    return std::clamp(std::sqrt(bmi / expected), 0.8, 1.45);
-}
-
 struct Profile {
     std::vector<double> left, right;  // NaN where unknown
     std::vector<int> measured;

@@ -31,8 +31,6 @@ public struct ModelStatus: Sendable, Equatable {
         /// The file is there, but not the one the catalogue pins: it is not loaded.
         case hashMismatch(actual: String)
         case failed(String)
-        /// Installed and checked, for a task this build does not run on models yet.
-        case notUsed
     }
 
     public let entry: ModelEntry
@@ -41,7 +39,6 @@ public struct ModelStatus: Sendable, Equatable {
 
     /// One line for a log: what loaded, and what runs on the classical path instead.
     public static func summary(_ statuses: [ModelStatus], directory: String) -> String {
-        let statuses = statuses.filter { $0.state != .notUsed }
         let loaded = statuses.filter { $0.state == .loaded }.map(\.entry.name)
         if loaded.count == statuses.count {
             return "models: \(loaded.joined(separator: ", ")) loaded from \(directory)"
@@ -51,7 +48,7 @@ public struct ModelStatus: Sendable, Equatable {
             case .missing: "\(status.entry.name) (missing)"
             case .hashMismatch: "\(status.entry.name) (hash mismatch, refused)"
             case .failed(let reason): "\(status.entry.name) (failed: \(reason))"
-            case .loaded, .notUsed: status.entry.name
+            case .loaded: status.entry.name
             }
         }
         return "models: \(loaded.isEmpty ? "none" : loaded.joined(separator: ", ")) loaded from \(directory); "
@@ -77,19 +74,33 @@ final class InferenceTurn: @unchecked Sendable {
 public struct ModelSet: Sendable {
     let saliency: Vision.SaliencyModel?
     let text: Vision.TextDetector?
+    /// The try-on's and the portraits' eyes: body landmarks, the person's mask and faces.
+    let pose: Vision.PoseModel?
+    let personMask: Vision.PersonMaskModel?
+    let face: Vision.FaceModel?
 
     /// No models: the classical vision path throughout.
-    public static let none = ModelSet(saliency: nil, text: nil)
+    public static let none = ModelSet(saliency: nil, text: nil, pose: nil, personMask: nil, face: nil)
 
-    init(saliency: Vision.SaliencyModel?, text: Vision.TextDetector?) {
+    init(saliency: Vision.SaliencyModel?, text: Vision.TextDetector?, pose: Vision.PoseModel?, personMask: Vision.PersonMaskModel?,
+         face: Vision.FaceModel?) {
         self.saliency = saliency
         self.text = text
+        self.pose = pose
+        self.personMask = personMask
+        self.face = face
     }
+
+    /// Whether the person analysis runs on the models: it needs all three.
+    var seesPeople: Bool { pose != nil && personMask != nil && face != nil }
 
     /// The catalogue's models from `directory`: each loaded only if its SHA-256 matches the pin.
     public static func load(directory: String) throws -> (models: ModelSet, statuses: [ModelStatus]) {
         var saliency: Vision.SaliencyModel?
         var text: Vision.TextDetector?
+        var pose: Vision.PoseModel?
+        var personMask: Vision.PersonMaskModel?
+        var face: Vision.FaceModel?
         var statuses: [ModelStatus] = []
         let turn = InferenceTurn()
         for entry in try ModelEntry.catalog() {
@@ -108,9 +119,16 @@ public struct ModelSet: Sendable {
                         case "text":
                             text = try Vision.TextDetector(path: path, turn: turn)
                             state = .loaded
-                        // The person models (pose, person mask, face) are installed for the
-                        // try-on, whose analysis still runs on the classical path.
-                        default: state = .notUsed
+                        case "pose_landmark":
+                            pose = try Vision.PoseModel(path: path, turn: turn)
+                            state = .loaded
+                        case "selfie_segmentation":
+                            personMask = try Vision.PersonMaskModel(path: path, turn: turn)
+                            state = .loaded
+                        case "face_detection":
+                            face = try Vision.FaceModel(path: path, turn: turn)
+                            state = .loaded
+                        default: state = .failed("this build has no use for a model named \(entry.name)")
                         }
                     } catch {
                         state = .failed("\(error)")
@@ -121,7 +139,7 @@ public struct ModelSet: Sendable {
             }
             statuses.append(ModelStatus(entry: entry, path: path, state: state))
         }
-        return (ModelSet(saliency: saliency, text: text), statuses)
+        return (ModelSet(saliency: saliency, text: text, pose: pose, personMask: personMask, face: face), statuses)
     }
 
     /// The model directory when none is named: `PRODVISUAL_MODEL_DIR`, else `./models`.

@@ -11,7 +11,7 @@ extension Vision {
             self.turn = turn
             var error = [CChar](repeating: 0, count: 512)
             guard let handle = pv_cv_saliency_load(path, &error, error.count) else {
-                throw .processingFailed("cannot load the segmentation model \(path): \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+                throw Vision.loadFailure("segmentation model", path, error)
             }
             self.handle = handle
         }

@@ -26,7 +26,7 @@ extension Vision {
             self.turn = turn
             var error = [CChar](repeating: 0, count: 512)
             guard let handle = pv_cv_text_load(path, Self.inputSide, &error, error.count) else {
-                throw .processingFailed("cannot load the text detector \(path): \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+                throw Vision.loadFailure("text detector", path, error)
             }
             self.handle = handle
         }

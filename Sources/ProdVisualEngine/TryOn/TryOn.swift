@@ -45,6 +45,7 @@ extension ImageEngine {
                 let coverage = try dress(models[index], on: model, canvas: &canvas, torso: torso)
                 coverages.append((index, coverage))
             }
+            try retouch(&canvas, person: model, torso: torso, laid: coverages.map { (models[$0.index].analysis.category, $0.coverage) })
             results.append(try finish(canvas, person: model, items: group, coverages: coverages,
                                       infos: group.map { garments[$0].info }, categories: group.map { models[$0].analysis.category },
                                       options: options))
@@ -138,17 +139,7 @@ extension ImageEngine {
 
         var front = [UInt8](repeating: 0, count: width * height)
         let l = person.landmarks
-        let arms: [pv_vto_arm] = (0..<2).map { side in
-            // The hand: past the wrist by about a face height.
-            let wrist = l.wrists[side], elbow = l.elbows[side]
-            let length = max(1e-6, wrist.distance(to: elbow))
-            let reach = 0.6 * l.headHeight
-            let hand = ImagePoint(x: wrist.x + (wrist.x - elbow.x) / length * reach, y: wrist.y + (wrist.y - elbow.y) / length * reach)
-            return pv_vto_arm(joints: (pv_vto_point(x: l.shoulders[side].x, y: l.shoulders[side].y), pv_vto_point(x: elbow.x, y: elbow.y),
-                                       pv_vto_point(x: wrist.x, y: wrist.y), pv_vto_point(x: hand.x, y: hand.y)),
-                              width: side == 0 ? l.armWidths.left : l.armWidths.right,
-                              sleeve: fit.sleeves[side] > 0 ? fit.sleeves[side] + 0.6 * (side == 0 ? l.armWidths.left : l.armWidths.right) : 0)
-        }
+        let arms = Self.arms(l, sleeves: fit.sleeves)
         let armsFrom = min(l.armpits.left.y, l.armpits.right.y)
         let neckline = fit.neckline.map { pv_vto_point(x: $0.x, y: $0.y) } ?? pv_vto_point(x: 0, y: -1)
         var status = photo.pixels.withUnsafeBufferPointer { pixels in
@@ -196,6 +187,74 @@ extension ImageEngine {
         }
         guard status == 0 else { throw .processingFailed("laying the garment failed (\(status))") }
         return coverage
+    }
+
+    /// Each arm as the occluders and the retouch see it, with how far down it `sleeves` cover it.
+    static func arms(_ l: PersonLandmarks, sleeves: [Double]) -> [pv_vto_arm] {
+        (0..<2).map { side in
+            // The hand: past the wrist by about a face height.
+            let wrist = l.wrists[side], elbow = l.elbows[side]
+            let length = max(1e-6, wrist.distance(to: elbow))
+            let reach = 0.6 * l.headHeight
+            let hand = ImagePoint(x: wrist.x + (wrist.x - elbow.x) / length * reach, y: wrist.y + (wrist.y - elbow.y) / length * reach)
+            let width = side == 0 ? l.armWidths.left : l.armWidths.right
+            return pv_vto_arm(joints: (pv_vto_point(x: l.shoulders[side].x, y: l.shoulders[side].y), pv_vto_point(x: elbow.x, y: elbow.y),
+                                       pv_vto_point(x: wrist.x, y: wrist.y), pv_vto_point(x: hand.x, y: hand.y)),
+                              width: width, sleeve: sleeves[side] > 0 ? sleeves[side] + 0.6 * width : 0)
+        }
+    }
+
+    /// Each leg from the hip (the torso's hip edge moved in by half the leg) over the knee to the
+    /// ankle and the foot below it, with its width at the knee.
+    static func legs(_ l: PersonLandmarks) -> [pv_vto_arm] {
+        (0..<2).map { side in
+            let sign = side == 0 ? -1.0 : 1.0
+            let width = side == 0 ? l.legWidths.left : l.legWidths.right
+            let hipEdge = l.hips[side]
+            let hip = ImagePoint(x: hipEdge.x - sign * 0.6 * width, y: hipEdge.y)
+            let knee = l.knees[side], ankle = l.ankles[side]
+            return pv_vto_arm(joints: (pv_vto_point(x: hip.x, y: hip.y), pv_vto_point(x: knee.x, y: knee.y), pv_vto_point(x: ankle.x, y: ankle.y),
+                                       pv_vto_point(x: ankle.x, y: ankle.y + 0.4 * l.headHeight)),
+                              width: width, sleeve: 0)
+        }
+    }
+
+    /// Paints over what the outfit leaves showing of the person's own clothes (see
+    /// `pv_cv_vto_retouch`): within the upper body when an upper garment was laid, the lower
+    /// body when a bottom or a dress was.
+    func retouch(_ canvas: inout Raster, person: PersonModel, torso: [UInt8], laid: [(category: GarmentCategory, coverage: [UInt8])]) throws(ImagingError) {
+        let (width, height) = (canvas.width, canvas.height)
+        var union = [UInt8](repeating: 0, count: width * height)
+        var upperBottom = -1.0, lowerTop = -1.0
+        for item in laid {
+            var top = height, bottom = -1
+            for index in 0..<union.count where item.coverage[index] > 0 {
+                union[index] = max(union[index], item.coverage[index])
+                guard item.coverage[index] >= 128 else { continue }
+                let y = index / width
+                top = min(top, y)
+                bottom = max(bottom, y)
+            }
+            guard bottom >= 0 else { continue }
+            if item.category != .bottom { upperBottom = max(upperBottom, Double(bottom)) }
+            if item.category == .bottom || item.category == .dress { lowerTop = lowerTop < 0 ? Double(top) : min(lowerTop, Double(top)) }
+        }
+        let l = person.landmarks, face = person.face
+        let arms = Self.arms(l, sleeves: [0, 0]), legs = Self.legs(l)
+        let status = canvas.pixels.withUnsafeMutableBufferPointer { canvasPixels in
+            person.photo.pixels.withUnsafeBufferPointer { photo in
+                person.silhouette.withUnsafeBufferPointer { silhouette in
+                    union.withUnsafeBufferPointer { coverage in
+                        torso.withUnsafeBufferPointer { torso in
+                            pv_cv_vto_retouch(canvasPixels.baseAddress, photo.baseAddress, width * 3, Int32(width), Int32(height), silhouette.baseAddress,
+                                              coverage.baseAddress, torso.baseAddress, Int32(face.x), Int32(face.y), Int32(face.width), Int32(face.height),
+                                              l.chinY, arms, legs, l.chinY, upperBottom, lowerTop)
+                        }
+                    }
+                }
+            }
+        }
+        guard status == 0 else { throw .processingFailed("retouching the person's own clothes failed (\(status))") }
     }
 
     /// How far outside the silhouette a garment may reach (a loose hem, a sleeve's edge), as a

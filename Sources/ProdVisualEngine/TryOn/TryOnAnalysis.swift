@@ -64,8 +64,9 @@ extension ImageEngine {
         }
     }
 
-    func personModel(_ source: [UInt8], height: Double?, weight: Double?, composing: Bool) throws(ImagingError) -> PersonModel {
-        let header = try checkedHeader(source).header
+    /// The person from the cutout's silhouette, the Haar cascades' face and the silhouette's
+    /// width profile read in head units: the path without the person models.
+    func classicalPerson(_ source: [UInt8], header: Vips.Header, height: Double?, weight: Double?) throws(ImagingError) -> PersonMeasurement {
         let (faces, segmentation) = try personFaces(source, header: header)
         let work = segmentation.work
         let toWork = Double(work.width) / Double(header.width)
@@ -120,6 +121,27 @@ extension ImageEngine {
             face = headless
             detected = false
         }
+        return PersonMeasurement(work: rgb, person: person, silhouette: silhouette, face: face, faceDetected: detected)
+    }
+
+    /// A person measured at the analysis' working size: the photo there, the landmarks and the
+    /// cleaned silhouette in its pixels, and the face in source pixels.
+    struct PersonMeasurement {
+        let work: Raster
+        let person: pv_vto_person
+        let silhouette: [UInt8]
+        let face: PixelRect
+        let faceDetected: Bool
+    }
+
+    func personModel(_ source: [UInt8], height: Double?, weight: Double?, composing: Bool) throws(ImagingError) -> PersonModel {
+        let header = try checkedHeader(source).header
+        let measured = models.seesPeople
+            ? try posedPerson(source, header: header, height: height, weight: weight)
+            : try classicalPerson(source, header: header, height: height, weight: weight)
+        let work = measured.work, silhouette = measured.silhouette, person = measured.person
+        let face = measured.face, detected = measured.faceDetected
+        let toWork = Double(work.width) / Double(header.width)
         // A silhouette filling the frame is the background taken for the person.
         let share = Double(silhouette.lazy.filter { $0 >= 128 }.count) / Double(silhouette.count)
         guard share < 0.9 else { throw .invalidSpec("person image: the person could not be separated from the background") }

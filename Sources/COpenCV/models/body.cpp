@@ -1,0 +1,261 @@
+// MediaPipe's person models through OpenCV's DNN module, with the pre- and post-processing of
+// MediaPipe's own graphs: BlazePose (letterboxed, x / 255; landmarks in input pixels, logits
+// for visibility, presence and the mask), selfie segmentation (stretched, x / 255; a
+// probability map) and BlazeFace short range (letterboxed, x / 127.5 - 1; 896 SSD anchors
+// decoded and merged by weighted non-maximum suppression).
+#include "copencv_models.h"
+#include "core/errors.hpp"
+#include "models/onnx_model.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include <opencv2/core.hpp>
+#include <opencv2/imgproc.hpp>
+
+struct pv_pose_model {
+    pv::OnnxModel model;
+};
+
+struct pv_person_mask_model {
+    pv::OnnxModel model;
+};
+
+struct pv_face_model {
+    pv::OnnxModel model;
+};
+
+namespace {
+
+double sigmoid(double x) { return 1 / (1 + std::exp(-std::clamp(x, -100.0, 100.0))); }
+
+// The image scaled to fit side x side, aspect kept, centred on black: a tensor pixel (x, y) is
+// image pixel ((x - padX) / scale, (y - padY) / scale).
+struct Letterbox {
+    cv::Mat input;
+    double scale;
+    int padX, padY, scaledWidth, scaledHeight;
+
+    Letterbox(const cv::Mat &image, int side) {
+        scale = double(side) / std::max(image.cols, image.rows);
+        scaledWidth = std::max(1, int(std::lround(image.cols * scale)));
+        scaledHeight = std::max(1, int(std::lround(image.rows * scale)));
+        padX = (side - scaledWidth) / 2;
+        padY = (side - scaledHeight) / 2;
+        input = cv::Mat(side, side, CV_8UC3, cv::Scalar::all(0));
+        cv::resize(image, input(cv::Rect(padX, padY, scaledWidth, scaledHeight)), cv::Size(scaledWidth, scaledHeight), 0, 0,
+                   scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
+    }
+
+    cv::Rect content() const { return cv::Rect(padX, padY, scaledWidth, scaledHeight); }
+};
+
+// A single-channel side x side map from the network, its letterbox cut away, at the image's size.
+void unletterbox(const cv::Mat &map, const Letterbox &box, int width, int height, cv::Mat &out) {
+    cv::resize(map(box.content()), out, cv::Size(width, height), 0, 0, cv::INTER_LINEAR);
+}
+
+constexpr int kPoseSide = 256;
+constexpr int kPoseValues = 5;  // x, y, z, visibility, presence
+constexpr int kMaskSide = 256;
+constexpr int kFaceSide = 128;
+constexpr int kAnchors = 896;
+constexpr double kFaceThreshold = 0.5;
+constexpr double kFaceOverlap = 0.3;
+
+}  // namespace
+
+extern "C" pv_pose_model *pv_cv_pose_load(const char *path, char *error, size_t error_size) {
+    return pv::loadOrReport([&] { return new pv_pose_model{pv::OnnxModel(path)}; }, error, error_size);
+}
+
+extern "C" void pv_cv_pose_free(pv_pose_model *model) { delete model; }
+
+extern "C" int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int width, int height, size_t stride,
+                              pv_pose_landmark *landmarks, double *score, uint8_t *mask) {
+    if (!model || !rgb || !landmarks || !score || width < 1 || height < 1) return PV_CV_INVALID_ARGUMENT;
+    try {
+        const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
+        const Letterbox box(image, kPoseSide);
+        const cv::Mat blob = cv::dnn::blobFromImage(box.input, 1 / 255.0, cv::Size(), cv::Scalar(), false, false);
+        std::vector<cv::Mat> outputs = model->model.infer([&](cv::dnn::Net &net) {
+            net.setInput(blob);
+            std::vector<cv::Mat> raw;
+            net.forward(raw, std::vector<cv::String>{"Identity", "Identity_1", "Identity_2"});
+            for (cv::Mat &m : raw) m = m.clone();
+            return raw;
+        });
+        if (outputs.size() != 3 || outputs[0].total() < size_t(PV_POSE_LANDMARKS * kPoseValues) || outputs[1].total() < 1) return PV_CV_FAILED;
+        const float *values = outputs[0].ptr<float>();
+        for (int i = 0; i < PV_POSE_LANDMARKS; ++i) {
+            const float *v = values + i * kPoseValues;
+            landmarks[i].x = (v[0] - box.padX) / box.scale;
+            landmarks[i].y = (v[1] - box.padY) / box.scale;
+            landmarks[i].visibility = sigmoid(v[3]);
+            landmarks[i].presence = sigmoid(v[4]);
+        }
+        *score = double(outputs[1].ptr<float>()[0]);
+        if (mask) {
+            const cv::Mat &logits = outputs[2];
+            if (logits.total() != size_t(kPoseSide * kPoseSide)) return PV_CV_FAILED;
+            cv::Mat probability(kPoseSide, kPoseSide, CV_32F);
+            const float *l = logits.ptr<float>();
+            for (int i = 0; i < kPoseSide * kPoseSide; ++i) probability.ptr<float>()[i] = float(sigmoid(l[i]));
+            cv::Mat full;
+            unletterbox(probability, box, width, height, full);
+            cv::Mat bytes(height, width, CV_8U, mask);
+            full.convertTo(bytes, CV_8U, 255.0);
+        }
+        return PV_CV_OK;
+    } catch (...) {
+        return PV_CV_FAILED;
+    }
+}
+
+extern "C" pv_person_mask_model *pv_cv_person_mask_load(const char *path, char *error, size_t error_size) {
+    return pv::loadOrReport([&] { return new pv_person_mask_model{pv::OnnxModel(path)}; }, error, error_size);
+}
+
+extern "C" void pv_cv_person_mask_free(pv_person_mask_model *model) { delete model; }
+
+extern "C" int pv_cv_person_mask_run(pv_person_mask_model *model, const uint8_t *rgb, int width, int height, size_t stride,
+                                     uint8_t *mask) {
+    if (!model || !rgb || !mask || width < 1 || height < 1) return PV_CV_INVALID_ARGUMENT;
+    try {
+        const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
+        cv::Mat resized;
+        cv::resize(image, resized, cv::Size(kMaskSide, kMaskSide), 0, 0, cv::INTER_AREA);
+        const cv::Mat blob = cv::dnn::blobFromImage(resized, 1 / 255.0, cv::Size(), cv::Scalar(), false, false);
+        const cv::Mat output = model->model.infer([&](cv::dnn::Net &net) {
+            net.setInput(blob);
+            return net.forward("activation_10").clone();
+        });
+        if (output.total() != size_t(kMaskSide * kMaskSide)) return PV_CV_FAILED;
+        const cv::Mat probability(kMaskSide, kMaskSide, CV_32F, const_cast<float *>(output.ptr<float>()));
+        cv::Mat full, bytes(height, width, CV_8U, mask);
+        cv::resize(probability, full, cv::Size(width, height), 0, 0, cv::INTER_LINEAR);
+        full.convertTo(bytes, CV_8U, 255.0);
+        return PV_CV_OK;
+    } catch (...) {
+        return PV_CV_FAILED;
+    }
+}
+
+extern "C" pv_face_model *pv_cv_face_model_load(const char *path, char *error, size_t error_size) {
+    return pv::loadOrReport([&] { return new pv_face_model{pv::OnnxModel(path)}; }, error, error_size);
+}
+
+extern "C" void pv_cv_face_model_free(pv_face_model *model) { delete model; }
+
+namespace {
+
+// BlazeFace short range's SSD anchors (MediaPipe's SsdAnchorsCalculator with its graph's
+// options): 2 per cell of a 16x16 grid, then 6 per cell of an 8x8 grid; centres in [0, 1].
+std::vector<cv::Point2d> faceAnchors() {
+    std::vector<cv::Point2d> anchors;
+    anchors.reserve(kAnchors);
+    for (const auto [cells, perCell] : {std::pair{16, 2}, std::pair{8, 6}}) {
+        for (int y = 0; y < cells; ++y) {
+            for (int x = 0; x < cells; ++x) {
+                for (int k = 0; k < perCell; ++k) anchors.emplace_back((x + 0.5) / cells, (y + 0.5) / cells);
+            }
+        }
+    }
+    return anchors;
+}
+
+struct Candidate {
+    double score;
+    double box[4];  // x0, y0, x1, y1 in [0, 1] of the input
+    double keypoints[12];
+};
+
+double overlap(const double *a, const double *b) {
+    const double w = std::max(0.0, std::min(a[2], b[2]) - std::max(a[0], b[0]));
+    const double h = std::max(0.0, std::min(a[3], b[3]) - std::max(a[1], b[1]));
+    const double inter = w * h;
+    const double uni = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter;
+    return uni > 0 ? inter / uni : 0;
+}
+
+}  // namespace
+
+extern "C" int pv_cv_face_model_detect(pv_face_model *model, const uint8_t *rgb, int width, int height, size_t stride,
+                                       pv_face_detection *faces, int capacity, int *count) {
+    if (!model || !rgb || !count || width < 1 || height < 1 || capacity < 0 || (capacity > 0 && !faces)) return PV_CV_INVALID_ARGUMENT;
+    *count = 0;
+    try {
+        const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
+        const Letterbox box(image, kFaceSide);
+        const cv::Mat blob = cv::dnn::blobFromImage(box.input, 1 / 127.5, cv::Size(), cv::Scalar::all(127.5), false, false);
+        std::vector<cv::Mat> outputs = model->model.infer([&](cv::dnn::Net &net) {
+            net.setInput(blob);
+            std::vector<cv::Mat> raw;
+            net.forward(raw, std::vector<cv::String>{"regressors", "classificators"});
+            for (cv::Mat &m : raw) m = m.clone();
+            return raw;
+        });
+        if (outputs.size() != 2 || outputs[0].total() != size_t(kAnchors * 16) || outputs[1].total() != size_t(kAnchors)) return PV_CV_FAILED;
+        static const std::vector<cv::Point2d> anchors = faceAnchors();
+        const float *regressors = outputs[0].ptr<float>(), *classes = outputs[1].ptr<float>();
+        std::vector<Candidate> candidates;
+        for (int i = 0; i < kAnchors; ++i) {
+            const double score = sigmoid(classes[i]);
+            if (score < kFaceThreshold) continue;
+            const float *r = regressors + i * 16;
+            Candidate c;
+            c.score = score;
+            const double cx = r[0] / kFaceSide + anchors[i].x, cy = r[1] / kFaceSide + anchors[i].y;
+            const double w = r[2] / kFaceSide, h = r[3] / kFaceSide;
+            c.box[0] = cx - w / 2; c.box[1] = cy - h / 2; c.box[2] = cx + w / 2; c.box[3] = cy + h / 2;
+            for (int k = 0; k < 6; ++k) {
+                c.keypoints[2 * k] = r[4 + 2 * k] / kFaceSide + anchors[i].x;
+                c.keypoints[2 * k + 1] = r[5 + 2 * k] / kFaceSide + anchors[i].y;
+            }
+            candidates.push_back(c);
+        }
+        std::sort(candidates.begin(), candidates.end(), [](const Candidate &a, const Candidate &b) { return a.score > b.score; });
+        // MediaPipe's weighted non-maximum suppression: each group of overlapping detections
+        // becomes their score-weighted mean, with the best one's score.
+        std::vector<Candidate> merged;
+        while (!candidates.empty()) {
+            const Candidate top = candidates.front();
+            Candidate sum{};
+            double weights = 0;
+            std::vector<Candidate> rest;
+            for (const Candidate &c : candidates) {
+                if (overlap(top.box, c.box) > kFaceOverlap) {
+                    for (int k = 0; k < 4; ++k) sum.box[k] += c.box[k] * c.score;
+                    for (int k = 0; k < 12; ++k) sum.keypoints[k] += c.keypoints[k] * c.score;
+                    weights += c.score;
+                } else {
+                    rest.push_back(c);
+                }
+            }
+            for (double &v : sum.box) v /= weights;
+            for (double &v : sum.keypoints) v /= weights;
+            sum.score = top.score;
+            merged.push_back(sum);
+            candidates = std::move(rest);
+        }
+        auto toImageX = [&](double v) { return (v * kFaceSide - box.padX) / box.scale; };
+        auto toImageY = [&](double v) { return (v * kFaceSide - box.padY) / box.scale; };
+        for (const Candidate &c : merged) {
+            if (*count >= capacity) break;
+            pv_face_detection &face = faces[(*count)++];
+            face.x = toImageX(c.box[0]);
+            face.y = toImageY(c.box[1]);
+            face.width = toImageX(c.box[2]) - face.x;
+            face.height = toImageY(c.box[3]) - face.y;
+            face.score = c.score;
+            for (int k = 0; k < 6; ++k) {
+                face.keypoints[2 * k] = toImageX(c.keypoints[2 * k]);
+                face.keypoints[2 * k + 1] = toImageY(c.keypoints[2 * k + 1]);
+            }
+        }
+        return PV_CV_OK;
+    } catch (...) {
+        return PV_CV_FAILED;
+    }
+}

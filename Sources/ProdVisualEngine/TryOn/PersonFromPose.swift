@@ -1,0 +1,96 @@
+import COpenCV
+
+extension ImageEngine {
+    /// Longest side the person models' analysis works at.
+    static let poseWorkSide = 1024
+    /// Below this, the pose model sees no person.
+    static let poseScoreThreshold = 0.5
+
+    /// The person from the learned models: MediaPipe's body landmarks place the joints, its
+    /// person masks (pose and selfie models, averaged) give the silhouette, and the face model,
+    /// run on the head the landmarks point at, gives the face; where it finds none (a face
+    /// turned away, or cut by the frame), the head's landmarks do.
+    func posedPerson(_ source: [UInt8], header: Vips.Header, height: Double?, weight: Double?) throws(ImagingError) -> PersonMeasurement {
+        guard let poseModel = models.pose, let maskModel = models.personMask, let faceModel = models.face else {
+            throw .processingFailed("the person models are not loaded")
+        }
+        let work = try Vips.decode(source, fittingIn: Self.poseWorkSide, Self.poseWorkSide).flattened()
+        let pose = try poseModel.pose(of: work)
+        guard pose.score >= Self.poseScoreThreshold else {
+            throw .invalidSpec("person image: no person found (the pose model sees no one; the try-on needs one person, standing and facing the camera)")
+        }
+        let selfie = try maskModel.mask(of: work)
+        let mask = zip(pose.mask, selfie).map { UInt8((Int($0) + Int($1)) / 2) }
+
+        let toSource = Double(header.width) / Double(work.width)
+        let (face, detected) = try Self.face(of: pose, in: work, model: faceModel)
+        var person = pv_vto_person()
+        var silhouette = [UInt8](repeating: 0, count: work.width * work.height)
+        var skeleton = Self.skeleton(pose)
+        let status = work.pixels.withUnsafeBufferPointer { pixels in
+            mask.withUnsafeBufferPointer { mask in
+                silhouette.withUnsafeMutableBufferPointer { out in
+                    pv_cv_vto_person_posed(pixels.baseAddress, work.width * 3, mask.baseAddress, Int32(work.width), Int32(work.height), &skeleton,
+                                           Int32(face.x), Int32(face.y), Int32(face.width), Int32(face.height), height ?? 0, weight ?? 0,
+                                           &person, out.baseAddress)
+                }
+            }
+        }
+        switch Int(status) {
+        case Int(PV_CV_OK.rawValue): break
+        case Int(PV_CV_NO_SUBJECT.rawValue):
+            throw .invalidSpec("person image: no person found standing upright and facing the camera (the body's landmarks do not describe one)")
+        default: throw .processingFailed("person analysis failed (\(status))")
+        }
+        let inSource = PixelRect(x: Int((Double(face.x) * toSource).rounded()), y: Int((Double(face.y) * toSource).rounded()),
+                                 width: Int((Double(face.width) * toSource).rounded()), height: Int((Double(face.height) * toSource).rounded()))
+        return PersonMeasurement(work: work, person: person, silhouette: silhouette, face: inSource, faceDetected: detected)
+    }
+
+    /// The joints the landmarks need, image left (the person's right) first.
+    static func skeleton(_ pose: Pose) -> pv_vto_skeleton {
+        func p(_ joint: Pose.Joint) -> pv_vto_point { pv_vto_point(x: pose[joint].point.x, y: pose[joint].point.y) }
+        var s = pv_vto_skeleton()
+        s.shoulder = (p(.rightShoulder), p(.leftShoulder))
+        s.elbow = (p(.rightElbow), p(.leftElbow))
+        s.wrist = (p(.rightWrist), p(.leftWrist))
+        s.hand = (p(.rightIndex), p(.leftIndex))
+        s.hip = (p(.rightHip), p(.leftHip))
+        s.knee = (p(.rightKnee), p(.leftKnee))
+        s.ankle = (p(.rightAnkle), p(.leftAnkle))
+        return s
+    }
+
+    /// The face box in the work raster's pixels and whether the face model found it: the model
+    /// runs on a square around the head's landmarks (a full-body shot's face is too small for it
+    /// in the whole photo); without a face there, the box is where the head's landmarks put it
+    /// (partly above the frame when the frame cuts the head).
+    static func face(of pose: Pose, in work: Raster, model: Vision.FaceModel) throws(ImagingError) -> (PixelRect, Bool) {
+        let nose = pose[.nose].point
+        let eyes = ImagePoint(x: (pose[.rightEyeOuter].point.x + pose[.leftEyeOuter].point.x) / 2,
+                              y: (pose[.rightEyeOuter].point.y + pose[.leftEyeOuter].point.y) / 2)
+        let earSpan = pose[.rightEar].point.distance(to: pose[.leftEar].point)
+        let eyeSpan = pose[.rightEyeOuter].point.distance(to: pose[.leftEyeOuter].point)
+        let shoulderSpan = pose[.rightShoulder].point.distance(to: pose[.leftShoulder].point)
+        // Ear to ear is a face's width; eyes' corners are about 0.6 of it; a face about 0.45 of
+        // the shoulder joints' span, whichever the head's turn leaves measurable.
+        let faceWidth = max(earSpan, eyeSpan / 0.6, 0.35 * shoulderSpan)
+        let side = 2.5 * faceWidth
+        let crop = PixelRect(x: Int(nose.x - side / 2), y: Int(nose.y - side / 2), width: Int(side), height: Int(side))
+        let left = max(0, crop.x), top = max(0, crop.y)
+        let right = min(work.width, crop.x + crop.width), bottom = min(work.height, crop.y + crop.height)
+        if right - left >= 16, bottom - top >= 16 {
+            let head = work.cropped(PixelRect(x: left, y: top, width: right - left, height: bottom - top))
+            let faces = try model.faces(in: head)
+            if let found = faces.first(where: { face in
+                let centre = ImagePoint(x: Double(left + face.box.x) + Double(face.box.width) / 2, y: Double(top + face.box.y) + Double(face.box.height) / 2)
+                return centre.distance(to: nose) < 0.6 * faceWidth
+            }) {
+                return (PixelRect(x: left + found.box.x, y: top + found.box.y, width: found.box.width, height: found.box.height), true)
+            }
+        }
+        // The eyes sit about 0.4 of the box down, as in the detectors' boxes.
+        let width = faceWidth.rounded()
+        return (PixelRect(x: Int((nose.x - width / 2).rounded()), y: Int((eyes.y - 0.4 * width).rounded()), width: Int(width), height: Int(width)), false)
+    }
+}
