@@ -57,6 +57,7 @@ test-swift-client: deps
 bench: build
 	.build/release/prodvisual bench cutout --bench-dir ../shared/bench
 	.build/release/prodvisual bench styles --bench-dir ../shared/bench
+	.build/release/prodvisual bench tryon --bench-dir ../shared/bench --sheet tryon-sheet.png
 	.build/release/prodvisual bench queue --bench-dir ../shared/bench
 	scripts/with-services.sh sh -c '.build/release/prodvisual bench claims --database-url "$$PRODVISUAL_TEST_DATABASE_URL"'
 	python3 scripts/bench_cluster.py --bench-dir ../shared/bench

@@ -23,6 +23,22 @@ enum InstalledModels {
     }
 }
 
+/// Which eyes an engine sees with: the classical vision path alone, or the learned models.
+enum Eyes: String, CaseIterable, Sendable, CustomStringConvertible {
+    case classical, models
+
+    static let classicalEngine = try! ImageEngine()
+
+    func engine() throws -> ImageEngine {
+        switch self {
+        case .classical: Self.classicalEngine
+        case .models: try ImageEngine(models: InstalledModels.require())
+        }
+    }
+
+    var description: String { rawValue }
+}
+
 @Suite struct ModelCatalogueTests {
     @Test func everyModelIsPinnedWithItsLicenceAndSource() throws {
         let catalogue = try ModelEntry.catalog()

@@ -87,10 +87,18 @@ extension ImageEngine {
 
     /// The faces in source pixels, and the segmentation they were checked against.
     func faces(_ source: [UInt8], header: Vips.Header) throws(ImagingError) -> (faces: [PixelRect], segmentation: Segmentation) {
-        let detector = try Vision.FaceDetector.shared.get()
-        // The cutout runs on the second core while the cascades run.
+        // The cutout runs on the second core while the faces are looked for.
         let pending = Concurrently { [self] () throws(ImagingError) in try productSegmentation(source, header: header, subject: .tryOnPhoto) }
         let image = try Vips.decode(source, fittingIn: Self.faceAnalysisSide, Self.faceAnalysisSide).flattened()
+        if let pose = models.pose, let faceModel = models.face {
+            let toSource = Double(header.width) / Double(image.width)
+            let found = try Self.learnedFaces(in: image, pose: pose, face: faceModel).map { box in
+                PixelRect(x: Int(Double(box.x) * toSource), y: Int(Double(box.y) * toSource),
+                          width: Int((Double(box.width) * toSource).rounded()), height: Int((Double(box.height) * toSource).rounded()))
+            }
+            return (found, try pending.result())
+        }
+        let detector = try Vision.FaceDetector.shared.get()
         let minSide = Int(Self.faceMinimumShare * Double(max(image.width, image.height)))
         let candidates = try detector.candidates(in: image, minSide: minSide)
         let segmentation = try pending.result()
@@ -112,6 +120,30 @@ extension ImageEngine {
                                    width: Int((Double(box.width) * toSource).rounded()), height: Int((Double(box.height) * toSource).rounded())))
         }
         return (faces, segmentation)
+    }
+
+    /// Faces from the learned models, in the image's pixels, largest first: the person's face
+    /// where the body's landmarks put it (found by the face model on the head, or placed by the
+    /// head's landmarks when the frame cuts the face at the nose or the eyes; kept while any of it
+    /// is in the frame, clipped to it), and any other face the face model finds in the whole image.
+    static func learnedFaces(in image: Raster, pose poseModel: Vision.PoseModel, face faceModel: Vision.FaceModel) throws(ImagingError) -> [PixelRect] {
+        let frame = PixelRect(x: 0, y: 0, width: image.width, height: image.height)
+        var found: [PixelRect] = []
+        let pose = try poseModel.pose(of: image)
+        if pose.score >= poseScoreThreshold {
+            let (box, detected) = try face(of: pose, in: image, model: faceModel)
+            // A face the landmarks place shows when the model says the mouth is in the frame
+            // (its presence): otherwise it is a guess about a head the photo does not show.
+            let mouthPresent = min(pose[.mouthLeft].presence, pose[.mouthRight].presence) >= 0.5
+            if detected || mouthPresent, let visible = box.clipped(to: frame) {
+                found.append(visible)
+            }
+        }
+        for candidate in try faceModel.faces(in: image) {
+            guard let box = candidate.box.clipped(to: frame), !found.contains(where: { $0.overlap(box) > 0 }) else { continue }
+            found.append(box)
+        }
+        return found.sorted { $0.width * $0.height > $1.width * $1.height }
     }
 
     /// The photo reframed so that no face shows: the "cropped model" look for clothing and

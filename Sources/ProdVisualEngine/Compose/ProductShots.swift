@@ -45,6 +45,13 @@ extension PixelRect {
     func overlap(_ other: PixelRect) -> Double {
         NormalizedRect(self, width: 1, height: 1).overlap(NormalizedRect(other, width: 1, height: 1))
     }
+
+    /// The part inside `frame`, nil when none is.
+    func clipped(to frame: PixelRect) -> PixelRect? {
+        let left = max(x, frame.x), top = max(y, frame.y)
+        let right = min(x + width, frame.x + frame.width), bottom = min(y + height, frame.y + frame.height)
+        return right > left && bottom > top ? PixelRect(x: left, y: top, width: right - left, height: bottom - top) : nil
+    }
 }
 
 extension Vips {

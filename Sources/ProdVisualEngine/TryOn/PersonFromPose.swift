@@ -89,8 +89,15 @@ extension ImageEngine {
                 return (PixelRect(x: left + found.box.x, y: top + found.box.y, width: found.box.width, height: found.box.height), true)
             }
         }
-        // The eyes sit about 0.4 of the box down, as in the detectors' boxes.
+        // The eyes sit about 0.4 of the box down, as in the detectors' boxes; the chin about a
+        // third of a face's width below the mouth.
         let width = faceWidth.rounded()
-        return (PixelRect(x: Int((nose.x - width / 2).rounded()), y: Int((eyes.y - 0.4 * width).rounded()), width: Int(width), height: Int(width)), false)
+        let brow = eyes.y - 0.4 * width
+        let chin = max(brow + width, Self.mouth(pose).y + 0.3 * width)
+        return (PixelRect(x: Int((nose.x - width / 2).rounded()), y: Int(brow.rounded()), width: Int(width), height: Int((chin - brow).rounded())), false)
+    }
+
+    static func mouth(_ pose: Pose) -> ImagePoint {
+        ImagePoint(x: (pose[.mouthLeft].point.x + pose[.mouthRight].point.x) / 2, y: (pose[.mouthLeft].point.y + pose[.mouthRight].point.y) / 2)
     }
 }

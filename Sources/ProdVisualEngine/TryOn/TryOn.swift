@@ -483,7 +483,7 @@ extension ImageEngine {
         // Step down past anything already placed (the face, the mark, another tag).
         for _ in 0..<8 {
             let rect = PixelRect(x: Int(x), y: Int(y), width: Int(card.width), height: Int(card.height))
-            guard let blocker = taken.first(where: { $0.overlap(rect) > 0 || intersects($0, rect) }) else { break }
+            guard let blocker = taken.first(where: { $0.overlap(rect) > 0 }) else { break }
             y = Double(blocker.y + blocker.height) + gap / 3
             if y + card.height > Double(stage.height) { y = Double(blocker.y) - card.height - gap / 3 }
         }
@@ -503,9 +503,5 @@ extension ImageEngine {
         try stage.text(text, in: PixelRect(x: Int(x + padX), y: Int(y + padY), width: mask.width, height: mask.height),
                        font: .bold, colour: .ink, align: .leading)
         return PixelRect(x: Int(x), y: Int(y), width: Int(card.width.rounded(.up)), height: Int(card.height.rounded(.up)))
-    }
-
-    private static func intersects(_ a: PixelRect, _ b: PixelRect) -> Bool {
-        a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height
     }
 }
