@@ -14,6 +14,7 @@ extension BenchCommand {
         @Option(help: "Timed runs per person (the median counts).") var runs = 3
         @Flag(help: "Only render the sheet.") var sheetOnly = false
         @Option(help: "Only these bench persons (file names, comma-separated).") var persons: String?
+        @Option(help: "The sheet's tile side in pixels.") var tileSide = 300
         @OptionGroup var models: ModelDirectoryOption
 
         /// One garment of each kind: a tee, a long sleeve, a camisole, a tiered blouse, trousers, a dress.
@@ -94,14 +95,14 @@ extension BenchCommand {
                 for (garmentName, garment) in zip(Self.sheetGarments, garments) {
                     do {
                         let out = try engine.tryOn(person: source, garments: [TryOnGarment(bytes: garment)],
-                                                   options: TryOnOptions(size: .longSide(720), watermark: false))
+                                                   options: TryOnOptions(size: .longSide(max(720, tileSide)), watermark: false))
                         tiles.append((garmentName, out[0].bytes))
                     } catch {
                         tiles.append(("\(garmentName): \(error)", garment))
                     }
                 }
             }
-            try Data(try engine.contactSheet(tiles, columns: 7, tileSide: 300)).write(to: URL(fileURLWithPath: sheet))
+            try Data(try engine.contactSheet(tiles, columns: 7, tileSide: tileSide)).write(to: URL(fileURLWithPath: sheet))
             print("\nsheet of \(persons.count) persons x \(Self.sheetGarments.count) garments (models): \(sheet)")
         }
 

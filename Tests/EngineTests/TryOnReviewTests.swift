@@ -191,7 +191,7 @@ extension TryOnReviewTests {
         try write(try overlay(garment, points: Array(zip(garmentPoints, colours)), lines: [], box: nil), "one-garment.png")
         print("category", g.analysis.category, g.analysis.categoryDecision, "points", fit.source.count)
         for (a, b) in zip(fit.source, fit.target) { print("  ", a, "->", b) }
-        for p in fit.sleevePlacements { print("sleeve", p.side, p.from, "->", p.to) }
+        for p in fit.sleevePieces { print("sleeve", p.side, p.span, p.from, "->", p.to) }
         print("garment layer", g.layer.width, g.layer.height, "landmarks", g.landmarks.neck, g.landmarks.shoulders, g.landmarks.armpits, g.landmarks.hem)
         let l = model.landmarks
         print("person", l.neck, l.shoulders, l.chest, l.armpits, l.waist, l.hips, l.crotch)

@@ -45,6 +45,7 @@ typedef struct {
      * at the elbow. arm_seen is 1 when the arm stands apart from the torso in the silhouette
      * (else the arm is assumed to hang along the torso). */
     pv_vto_point elbow[2], wrist[2];
+    pv_vto_point hand[2];      /* the hand's far end (fingertips) */
     pv_vto_point arm_outer[2], arm_inner[2];
     double arm_width[2];
     int arm_seen[2];
@@ -203,16 +204,17 @@ int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint8_t *silhou
  * (the colours above the face, except on the arms), become skin where a body part is (each
  * arm's capsule along shoulder, elbow, wrist; each leg's in `legs` along hip, knee, ankle, with
  * `width` at the knee; the `torso` mask; the neck under `chin_y`), with the photo's shading, and
- * background (inpainted) elsewhere; legs are never painted, only cleared around. Only within the zones the garments replace: the upper body
+ * background (inpainted) elsewhere; legs are never painted. Only within the zones the garments replace: the upper body
  * between `upper_top` and `upper_bottom` with the arms (none when upper_bottom <= upper_top),
- * and the lower body from `lower_top` to the ankles (none when lower_top < 0). `canvas` (RGB,
+ * and the lower body from `lower_top` to the ankles (none when lower_top < 0), the legs
+ * themselves only when the new lower garment is `trousers` (1). `canvas` (RGB,
  * in place) holds the dressed image, `photo` the untouched one, both `stride` bytes a row.
  */
 int pv_cv_vto_retouch(uint8_t *canvas, const uint8_t *photo, size_t stride, int width, int height,
                       const uint8_t *silhouette, const uint8_t *coverage, const uint8_t *torso,
                       int face_x, int face_y, int face_width, int face_height, double chin_y,
                       const pv_vto_arm *arms, const pv_vto_arm *legs,
-                      double upper_top, double upper_bottom, double lower_top);
+                      double upper_top, double upper_bottom, double lower_top, int trousers);
 
 /*
  * Lays the warped garment (RGBA, width*height*4, straight alpha) onto the RGB canvas in place:

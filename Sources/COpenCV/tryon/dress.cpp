@@ -248,11 +248,14 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
         const int armsFrom = std::clamp(int(std::lround(armsFromY)), 0, height);
         if (armsFrom > 0) skin.rowRange(0, armsFrom).setTo(0);
 
-        // The arms where no sleeve covers them: along their joints, outside the torso.
+        // The arms where no sleeve covers them: along their joints, outside the torso. A bare
+        // arm's skin says exactly where it is (each arm on its own: one may be bare, the other
+        // not).
         cv::Mat armFront(height, width, CV_8U, cv::Scalar(0));
         for (int side = 0; side < 2; ++side) {
             const pv_vto_arm &arm = arms[side];
             if (arm.width <= 0) continue;
+            cv::Mat one(height, width, CV_8U, cv::Scalar(0));
             double along = 0;
             const int thickness = std::max(2, int(std::lround(arm.width * 1.05)));
             for (int j = 1; j < 4; ++j) {
@@ -264,20 +267,18 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
                 along += length;
                 if (start >= length) continue;
                 const cv::Point2d from = a + (b - a) * (start / length);
-                cv::line(armFront, cv::Point(int(std::lround(from.x)), int(std::lround(from.y))), cv::Point(int(std::lround(b.x)), int(std::lround(b.y))),
+                cv::line(one, cv::Point(int(std::lround(from.x)), int(std::lround(from.y))), cv::Point(int(std::lround(b.x)), int(std::lround(b.y))),
                          cv::Scalar(255), j == 3 ? thickness * 3 / 2 : thickness, cv::LINE_8);
             }
-        }
-        armFront &= silhouette & ~torso & region;
-        if (armsFrom > 0) armFront.rowRange(0, armsFrom).setTo(0);
-        // Bare arms: their skin says exactly where they are.
-        {
-            const int zone = cv::countNonZero(armFront);
-            cv::Mat bare = armFront & skin;
+            one &= silhouette & ~torso & region;
+            if (armsFrom > 0) one.rowRange(0, armsFrom).setTo(0);
+            const int zone = cv::countNonZero(one);
+            cv::Mat bare = one & skin;
             if (zone > 0 && cv::countNonZero(bare) > 0.4 * zone) {
                 cv::dilate(bare, bare, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
-                armFront &= bare;
+                one &= bare;
             }
+            armFront |= one;
         }
 
         // Skin over the torso that enters it from outside (an arm, a hand on a hip) stays in front.

@@ -442,6 +442,8 @@ extern "C" int pv_cv_vto_person(const uint8_t *rgb, size_t stride, const uint8_t
                 }
             }
             out->wrist[side] = point(out->elbow[side].x + ex * fore, out->elbow[side].y + ey * fore);
+            // The hand: on past the wrist by about 0.6 head heights.
+            out->hand[side] = point(out->wrist[side].x + ex * 0.6 * H, out->wrist[side].y + ey * 0.6 * H);
             // Edges at the elbow: perpendicular to the upper arm, outer away from the axis.
             double px = -dy, py = dx;
             if (px * sign < 0) { px = -px; py = -py; }

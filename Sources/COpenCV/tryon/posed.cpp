@@ -141,6 +141,7 @@ extern "C" int pv_cv_vto_person_posed(const uint8_t *rgb, size_t stride, const u
             out->arm_width[side] = across >= 0.6 * typical && across <= 1.5 * typical ? across : typical;
             out->elbow[side] = j.elbow[side];
             out->wrist[side] = j.wrist[side];
+            out->hand[side] = j.hand[side];
             const double half = out->arm_width[side] / 2;
             cv::Point2d normal(-direction.y, direction.x);
             if ((side == 0 ? -1 : 1) * normal.x < 0) normal = -normal;

@@ -31,26 +31,92 @@ void drawLimb(cv::Mat &mask, const pv_vto_point *joints, int count, const std::v
     }
 }
 
-// The colours of the hair: the silhouette's pixels above the face box's top.
+// A limb tapering along its joints: for each pixel, its distance from the limb's axis over the
+// limb's radius there (below 1 inside the limb), the least over the limb's bones; 1e9 far away.
+cv::Mat limbField(int width, int height, const pv_vto_point *joints, const double *radii, int count) {
+    cv::Mat field(height, width, CV_32F, cv::Scalar(1e9f));
+    for (int i = 0; i + 1 < count; ++i) {
+        const cv::Point2d a(joints[i].x, joints[i].y), b(joints[i + 1].x, joints[i + 1].y);
+        const double reach = 2.2 * std::max(radii[i], radii[i + 1]);
+        const cv::Rect box = cv::Rect(cv::Point(int(std::floor(std::min(a.x, b.x) - reach)), int(std::floor(std::min(a.y, b.y) - reach))),
+                                      cv::Point(int(std::ceil(std::max(a.x, b.x) + reach)), int(std::ceil(std::max(a.y, b.y) + reach)))) &
+                             cv::Rect(0, 0, width, height);
+        const cv::Point2d axis = b - a;
+        const double length2 = std::max(1e-9, axis.dot(axis));
+        for (int y = box.y; y < box.br().y; ++y) {
+            float *row = field.ptr<float>(y);
+            for (int x = box.x; x < box.br().x; ++x) {
+                const cv::Point2d p(x, y);
+                const double t = std::clamp((p - a).dot(axis) / length2, 0.0, 1.0);
+                const double radius = std::max(1.0, lerp(radii[i], radii[i + 1], t));
+                const double value = cv::norm(p - (a + t * axis)) / radius;
+                if (value < row[x]) row[x] = float(value);
+            }
+        }
+    }
+    return field;
+}
+
+// Where a band of one colour that starts at row `from` (the old top below a new hem) ends,
+// before row `to`: the first of three rows in a row whose median colour within `mask` is more
+// than 25 (CIELAB, 8-bit) from the band's first rows'; `from` when there is no such change.
+int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int unit) {
+    from = std::max(0, from);
+    to = std::min(lab.rows, to);
+    auto median = [&](int y, cv::Vec3d &out) {
+        std::vector<double> c[3];
+        const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
+        const uint8_t *m = mask.ptr<uint8_t>(y);
+        for (int x = 0; x < lab.cols; ++x) {
+            if (!m[x]) continue;
+            for (int k = 0; k < 3; ++k) c[k].push_back(p[x][k]);
+        }
+        if (c[0].size() < 4) return false;
+        out = cv::Vec3d(medianOf(c[0]), medianOf(c[1]), medianOf(c[2]));
+        return true;
+    };
+    cv::Vec3d reference;
+    int start = from;
+    while (start < to && !median(start, reference)) ++start;
+    if (start >= to) return from;
+    int changed = 0;
+    for (int y = start + unit; y < to; ++y) {
+        cv::Vec3d here;
+        if (!median(y, here)) continue;
+        if (cv::norm(here - reference) > 25) {
+            if (++changed == 3) return y - 2;
+        } else {
+            changed = 0;
+        }
+    }
+    return from;
+}
+
+// The colours of the hair: the silhouette's pixels in a band above the face box (clear of the
+// forehead), their median and a robust spread, so that a bald or short-haired head's skin and the
+// backdrop do not widen it to everything.
 struct HairModel {
     cv::Vec3d mean;
     double spread = 0;
     bool valid = false;
 
     HairModel(const cv::Mat &lab, const cv::Mat &silhouette, const cv::Rect &face) {
-        const cv::Rect crown = cv::Rect(face.x, face.y - face.height / 3, face.width, face.height / 3) & cv::Rect(0, 0, lab.cols, lab.rows);
-        std::vector<cv::Vec3d> samples;
+        const cv::Rect crown = cv::Rect(face.x, face.y - face.height / 2, face.width, face.height / 3) & cv::Rect(0, 0, lab.cols, lab.rows);
+        std::vector<double> channels[3];
         for (int y = crown.y; y < crown.br().y; ++y) {
             for (int x = crown.x; x < crown.br().x; ++x) {
-                if (silhouette.at<uint8_t>(y, x)) samples.push_back(cv::Vec3d(lab.at<cv::Vec3b>(y, x)));
+                if (!silhouette.at<uint8_t>(y, x)) continue;
+                const cv::Vec3b p = lab.at<cv::Vec3b>(y, x);
+                for (int k = 0; k < 3; ++k) channels[k].push_back(p[k]);
             }
         }
-        if (samples.size() < 16) return;
-        for (const cv::Vec3d &s : samples) mean += s;
-        mean /= double(samples.size());
-        double sum = 0;
-        for (const cv::Vec3d &s : samples) sum += cv::norm(s - mean);
-        spread = std::max(12.0, 1.5 * sum / double(samples.size()));
+        if (channels[0].size() < 16) return;
+        std::vector<double> distances;
+        for (int k = 0; k < 3; ++k) mean[k] = medianOf(channels[k]);
+        for (size_t i = 0; i < channels[0].size(); ++i) {
+            distances.push_back(cv::norm(cv::Vec3d(channels[0][i], channels[1][i], channels[2][i]) - mean));
+        }
+        spread = std::clamp(2.0 * medianOf(distances), 12.0, 30.0);
         valid = true;
     }
 
@@ -62,7 +128,7 @@ struct HairModel {
 extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, size_t stride, int width, int height,
                                  const uint8_t *silhouetteData, const uint8_t *coverageData, const uint8_t *torsoData,
                                  int fx, int fy, int fw, int fh, double chinY, const pv_vto_arm *arms, const pv_vto_arm *legs,
-                                 double upperTop, double upperBottom, double lowerTop) {
+                                 double upperTop, double upperBottom, double lowerTop, int trousers) {
     if (!canvasData || !photoData || !silhouetteData || !coverageData || !torsoData || !arms || !legs || width < 16 || height < 16) {
         return PV_CV_INVALID_ARGUMENT;
     }
@@ -88,6 +154,8 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // and feet keep what they hold or wear.
         cv::Mat zone = cv::Mat::zeros(height, width, CV_8U);
         cv::Mat armMask = cv::Mat::zeros(height, width, CV_8U), legMask = cv::Mat::zeros(height, width, CV_8U);
+        cv::Mat armField(height, width, CV_32F, cv::Scalar(1e9f));
+        cv::Mat trouserZone = cv::Mat::zeros(height, width, CV_8U), midriff = cv::Mat::zeros(height, width, CV_8U);
         const int unit = std::max(1, int(std::lround(0.04 * fw)));
         auto rows = [&](double from, double to) {
             cv::Mat band = cv::Mat::zeros(height, width, CV_8U);
@@ -96,27 +164,55 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             return band;
         };
         if (upperBottom > upperTop) {
-            // The sleeves' zone reaches wider than the arm: a loose sleeve's sides become background.
+            // Each arm tapers from the shoulder through the elbow to the wrist.
             cv::Mat sleeves = cv::Mat::zeros(height, width, CV_8U);
             for (int side = 0; side < 2; ++side) {
-                drawLimb(armMask, arms[side].joints, 3, {1.1 * arms[side].width, 1.0 * arms[side].width});
-                drawLimb(sleeves, arms[side].joints, 3, {2.0 * arms[side].width, 1.8 * arms[side].width});
+                const double w = arms[side].width;
+                // Some way on from the wrist towards the fingertips: a cuff covers the wrist.
+                const pv_vto_point *j = arms[side].joints;
+                const pv_vto_point joints[] = {j[0], j[1], j[2], point(lerp(j[2].x, j[3].x, 0.5), lerp(j[2].y, j[3].y, 0.5))};
+                const double radii[] = {0.55 * w, 0.42 * w, 0.3 * w, 0.3 * w};
+                armField = cv::min(armField, limbField(width, height, joints, radii, 4));
+                // A loose sleeve's reach: twice the arm's width down to the elbow, narrowing to
+                // the wrist (beside a hand is whatever the hand is at: a skirt, a bag).
+                const double reach[] = {1.2 * w, 0.9 * w, 0.33 * w};
+                sleeves |= limbField(width, height, joints, reach, 3) <= 1.0f;
             }
+            // The arm's skin follows the old sleeve's outline where it stays within 1.6 radii of
+            // the arm (a tight sleeve is the arm's shape); beyond it, background.
+            armMask = (armField <= 1.6f) & silhouette;
             cv::Mat loose;
             cv::dilate(torso, loose, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(10 * unit + 1, 10 * unit + 1)));
             const int neckHalf = int(0.45 * fw), x = fx + fw / 2;
             const cv::Rect neck = cv::Rect(x - neckHalf, int(chinY), 2 * neckHalf, std::max(1, int(0.8 * fh))) & frame;
             if (!neck.empty()) loose(neck).setTo(255);
-            zone |= (loose & rows(std::max(upperTop, chinY + 0.08 * fh), upperBottom)) | sleeves;
+            // (A sleeve's ring never reaches over the torso: a forearm on a hip lies over the
+            // trousers' waistband, which stays.)
+            zone |= (loose & rows(std::max(upperTop, chinY + 0.08 * fh), upperBottom)) | armMask | (sleeves & ~loose);
+            // A longer top under a shorter new one shows below its hem, down to where the
+            // bottoms start: the first clear change of colour in the rows between the hips'
+            // sides, within a face height and a half of the hem. Without such a change (a tunic,
+            // or the bottoms right at the hem) nothing.
+            cv::Mat between = cv::Mat::zeros(height, width, CV_8U);
+            const int x0 = std::clamp(int(legs[0].joints[0].x - 0.6 * legs[0].width), 0, width);
+            const int x1 = std::clamp(int(legs[1].joints[0].x + 0.6 * legs[1].width), 0, width);
+            if (x1 > x0) between.colRange(x0, x1).setTo(255);
+            between &= silhouette & ~covered;
+            const int below = oldTopEnd(lab, between, int(upperBottom) + unit, int(upperBottom + 1.5 * fh), unit);
+            if (below > int(upperBottom) + unit) {
+                midriff = between & rows(upperBottom, below);
+                zone |= midriff;
+            }
         }
         if (lowerTop >= 0) {
             for (int side = 0; side < 2; ++side) drawLimb(legMask, legs[side].joints, 3, {1.45 * legs[side].width, 1.0 * legs[side].width});
             // Between the legs too: the outline from each hip over the knee to the ankle.
             const pv_vto_arm &l = legs[0], &r = legs[1];
+            // (Wider than the legs: a flared skirt's sides.)
             const std::vector<cv::Point> between = {
-                rounded(point(l.joints[0].x - 0.75 * l.width, l.joints[0].y)), rounded(point(l.joints[1].x - 0.6 * l.width, l.joints[1].y)),
-                rounded(point(l.joints[2].x - 0.5 * l.width, l.joints[2].y)), rounded(point(r.joints[2].x + 0.5 * r.width, r.joints[2].y)),
-                rounded(point(r.joints[1].x + 0.6 * r.width, r.joints[1].y)), rounded(point(r.joints[0].x + 0.75 * r.width, r.joints[0].y))};
+                rounded(point(l.joints[0].x - 1.2 * l.width, l.joints[0].y)), rounded(point(l.joints[1].x - 1.0 * l.width, l.joints[1].y)),
+                rounded(point(l.joints[2].x - 0.6 * l.width, l.joints[2].y)), rounded(point(r.joints[2].x + 0.6 * r.width, r.joints[2].y)),
+                rounded(point(r.joints[1].x + 1.0 * r.width, r.joints[1].y)), rounded(point(r.joints[0].x + 1.2 * r.width, r.joints[0].y))};
             cv::Mat lower = legMask.clone();
             cv::fillPoly(lower, std::vector<std::vector<cv::Point>>{between}, cv::Scalar(255));
             const double ankles = std::max(l.joints[2].y, r.joints[2].y);
@@ -126,17 +222,41 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             for (int side = 0; side < 2; ++side) drawLimb(hands, arms[side].joints + 1, 3, {1.2 * arms[side].width, 1.6 * arms[side].width});
             lower.setTo(0, hands);
             zone |= lower;
+            // New trousers cover the legs: nothing between or beside them is the person's skin.
+            if (trousers) trouserZone = lower;
         }
-        zone &= silhouette;
+        // (With the silhouette's soft edge: a dark sleeve's last pixels would stay as a line.)
+        cv::Mat edged;
+        cv::dilate(silhouette, edged, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * unit + 1, 2 * unit + 1)));
+        zone &= edged;
+        // The hands stay as they are (their shadows are not clothes).
+        for (int side = 0; side < 2; ++side) {
+            const pv_vto_point &wrist = arms[side].joints[2], &tip = arms[side].joints[3];
+            const double reach = std::hypot(tip.x - wrist.x, tip.y - wrist.y);
+            const pv_vto_point palm = point(lerp(wrist.x, tip.x, 0.85), lerp(wrist.y, tip.y, 0.85));
+            cv::circle(zone, rounded(palm), std::max(2, int(std::max(0.15 * fw, 0.35 * reach))), cv::Scalar(0), cv::FILLED);
+        }
         // The face and the head stay as they are.
         const cv::Rect head = cv::Rect(fx - fw / 4, fy - fh, fw + fw / 2, int(chinY - (fy - fh)) + 1) & frame;
         if (!head.empty()) zone(head).setTo(0);
 
-        // A body part's skin: the arms, the torso and the neck. The legs are left alone: bare
-        // legs painted over trousers read as painted; old clothes between and beside the new
-        // legs become background.
+        // A body part's skin: the arms, the torso and the neck. Legs are never painted: under a
+        // skirt or a dress they stay as they are (bare legs painted over trousers read as
+        // painted); new trousers cover them, and old clothes between and beside their legs
+        // become background.
         cv::Mat body = armMask | torso;
-        const cv::Mat keepLegs = legMask & ~torso;
+        {
+            // The shoulders' slope from the neck to the joints, above the torso's outline.
+            const double cx = fx + fw / 2.0;
+            const pv_vto_point &a = arms[0].joints[0], &b = arms[1].joints[0];
+            const std::vector<cv::Point> slope = {
+                rounded(point(cx - 0.35 * fw, chinY)), rounded(point(a.x, a.y - 0.1 * fh)), rounded(point(a.x, a.y + 0.6 * fh)),
+                rounded(point(b.x, b.y + 0.6 * fh)), rounded(point(b.x, b.y - 0.1 * fh)), rounded(point(cx + 0.35 * fw, chinY))};
+            cv::Mat shoulders = cv::Mat::zeros(height, width, CV_8U);
+            cv::fillPoly(shoulders, std::vector<std::vector<cv::Point>>{slope}, cv::Scalar(255));
+            body |= shoulders & silhouette;
+        }
+        const cv::Mat keepLegs = trousers ? cv::Mat::zeros(height, width, CV_8U) : cv::Mat(legMask & ~torso);
         {
             const int neckHalf = int(0.3 * fw), x = fx + fw / 2;
             const cv::Rect neck = cv::Rect(x - neckHalf, int(chinY), 2 * neckHalf, std::max(1, int(0.8 * fh))) & frame;
@@ -156,16 +276,16 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         }
         // The old clothes: in the zone, not under a new garment, not smooth skin; not hair
         // (only near the head: long hair reaches the chest, not the arms or the legs).
-        const double hairBottom = chinY + 2.2 * fh;
+        const double hairBottom = chinY + 2.2 * fh, faceCentre = fx + fw / 2.0;
         cv::Mat old = cv::Mat::zeros(height, width, CV_8U);
         for (int y = 0; y < height; ++y) {
-            const uint8_t *z = zone.ptr<uint8_t>(y), *c = covered.ptr<uint8_t>(y), *a = armMask.ptr<uint8_t>(y);
+            const uint8_t *z = zone.ptr<uint8_t>(y), *c = covered.ptr<uint8_t>(y), *a = armMask.ptr<uint8_t>(y), *legs = trouserZone.ptr<uint8_t>(y);
             const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
             const float *t = texture.ptr<float>(y);
             uint8_t *o = old.ptr<uint8_t>(y);
             for (int x = 0; x < width; ++x) {
-                if (!z[x] || c[x] || (skin.contains(p[x]) && t[x] < kSkinTexture)) continue;
-                if (!a[x] && y < hairBottom && hair.contains(p[x])) continue;
+                if (!z[x] || c[x] || (!legs[x] && skin.contains(p[x]) && t[x] < kSkinTexture)) continue;
+                if (!a[x] && y < hairBottom && std::abs(x - faceCentre) < 1.3 * fw && hair.contains(p[x])) continue;
                 o[x] = 255;
             }
         }
@@ -180,27 +300,36 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         old.setTo(0, keepLegs);
         if (cv::countNonZero(old) == 0) return PV_CV_OK;
 
-        const cv::Mat toSkin = old & body;
-        const cv::Mat toBackground = old & ~body;
+        const cv::Mat toSkin = old & (body | midriff);
+        const cv::Mat toBackground = old & ~(body | midriff);
 
-        // The tone to paint: the person's own skin below the chin (arms, neck, legs) where
-        // enough shows, else the face's.
+        // The tone to paint: the person's own bare skin around the hands, lit as the arms are,
+        // where enough of it shows; else the face's.
         cv::Vec3d tone(skin.l, skin.a, skin.b);
         {
             std::vector<double> ls, as, bs;
-            for (int y = std::clamp(int(chinY), 0, height); y < height; ++y) {
+            cv::Mat around = cv::Mat::zeros(height, width, CV_8U);
+            for (int side = 0; side < 2; ++side) {
+                for (int joint = 2; joint < 4; ++joint) cv::circle(around, rounded(arms[side].joints[joint]), std::max(2, int(0.5 * fw)), cv::Scalar(255), cv::FILLED);
+            }
+            for (int y = 0; y < height; ++y) {
                 const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
-                const uint8_t *in = silhouette.ptr<uint8_t>(y), *o = old.ptr<uint8_t>(y);
+                const uint8_t *in = silhouette.ptr<uint8_t>(y), *o = old.ptr<uint8_t>(y), *r = around.ptr<uint8_t>(y);
+                const float *t = texture.ptr<float>(y);
                 for (int x = 0; x < width; ++x) {
-                    if (in[x] && !o[x] && skin.contains(p[x])) { ls.push_back(p[x][0]); as.push_back(p[x][1]); bs.push_back(p[x][2]); }
+                    if (r[x] && in[x] && !o[x] && t[x] < kSkinTexture && skin.contains(p[x])) {
+                        ls.push_back(p[x][0]);
+                        as.push_back(p[x][1]);
+                        bs.push_back(p[x][2]);
+                    }
                 }
             }
             // (Skin seen through a sheer fabric is darker than the face: not a tone to paint with.)
-            if (ls.size() > size_t(fw * fw / 4) && std::abs(medianOf(ls) - skin.l) < 20) tone = cv::Vec3d(medianOf(ls), medianOf(as), medianOf(bs));
+            if (ls.size() > size_t(fw * fw / 10) && std::abs(medianOf(ls) - skin.l) < 25) tone = cv::Vec3d(medianOf(ls), medianOf(as), medianOf(bs));
         }
         // Skin: that tone, shaded by the photo's light (its luminance against a wide
-        // blur of it, damped: fabric's own texture should not print through) and each limb's
-        // roundness (darker towards its edges).
+        // blur of it, damped: fabric's own texture should not print through) and the body's
+        // roundness.
         cv::Mat luminance;
         cv::extractChannel(lab, luminance, 0);
         luminance.convertTo(luminance, CV_32F);
@@ -208,23 +337,45 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         cv::GaussianBlur(luminance, broad, cv::Size(), std::max(2.0, 0.5 * fw));
         cv::GaussianBlur(luminance, fine, cv::Size(), std::max(1.0, 0.05 * fw));
         cv::Mat edgeDistance;
-        cv::distanceTransform(body, edgeDistance, cv::DIST_L2, 3);
+        cv::distanceTransform(body | midriff, edgeDistance, cv::DIST_L2, 3);
         cv::Mat painted = photo.clone();
         cv::Mat paintedLab;
         cv::cvtColor(painted, paintedLab, cv::COLOR_RGB2Lab);
         const double roundness = std::max(2.0, 0.25 * fw);
+        const double armRoundness = std::max(2.0, 0.2 * (arms[0].width + arms[1].width) / 2);
         for (int y = 0; y < height; ++y) {
             const uint8_t *s = toSkin.ptr<uint8_t>(y);
             cv::Vec3b *out = paintedLab.ptr<cv::Vec3b>(y);
             for (int x = 0; x < width; ++x) {
                 if (!s[x]) continue;
                 const double light = std::clamp(0.35 * (fine.at<float>(y, x) - broad.at<float>(y, x)), -18.0, 12.0);
-                const double edge = std::min(1.0, edgeDistance.at<float>(y, x) / roundness);
-                const double l = tone[0] + light - 22 * (1 - edge) * (1 - edge);
+                // An arm is a cylinder: lit along its middle, darker towards its sides; the torso
+                // and the neck darken only near their edges.
+                const bool onArm = armMask.at<uint8_t>(y, x) != 0;
+                const double edge = std::min(1.0, edgeDistance.at<float>(y, x) / (onArm ? armRoundness : roundness));
+                const double round = onArm ? 4 - 26 * (1 - edge) * (1 - edge) : -22 * (1 - edge) * (1 - edge);
+                const double l = tone[0] + light + round;
                 out[x] = cv::Vec3b(cv::saturate_cast<uint8_t>(l), cv::saturate_cast<uint8_t>(tone[1]), cv::saturate_cast<uint8_t>(tone[2]));
             }
         }
         cv::cvtColor(paintedLab, painted, cv::COLOR_Lab2RGB);
+        // Below a new top's hem the old top is hidden by the new one's extension, as a retoucher
+        // lengthens a garment: each column's garment mirrored about its hem.
+        if (cv::countNonZero(midriff) > 0) {
+            for (int x = 0; x < width; ++x) {
+                int hem = -1;
+                for (int y = std::min(height - 1, int(upperBottom)); y >= 0 && y > upperBottom - 2 * fh; --y) {
+                    if (covered.at<uint8_t>(y, x)) { hem = y; break; }
+                }
+                if (hem < 0) continue;
+                for (int y = hem + 1; y < height && y <= hem + 1.5 * fh; ++y) {
+                    if (!midriff.at<uint8_t>(y, x)) continue;
+                    const int mirrored = 2 * hem - y;
+                    if (mirrored < 0 || !covered.at<uint8_t>(mirrored, x)) continue;
+                    painted.at<cv::Vec3b>(y, x) = canvas.at<cv::Vec3b>(mirrored, x);
+                }
+            }
+        }
 
         // Background: inpainted from around the region, at a quarter of the size (a backdrop is
         // smooth), then brought back up.
@@ -232,8 +383,9 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             const double shrink = 0.25;
             cv::Mat small, smallMask, filled, full;
             cv::resize(canvas, small, cv::Size(), shrink, shrink, cv::INTER_AREA);
+            // Only the backdrop may flow in: the whole person is masked, not only the region.
             cv::Mat grown;
-            cv::dilate(toBackground, grown, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(9, 9)));
+            cv::dilate(toBackground | silhouette, grown, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(9, 9)));
             cv::resize(grown, smallMask, small.size(), 0, 0, cv::INTER_NEAREST);
             cv::inpaint(small, smallMask, filled, 5, cv::INPAINT_TELEA);
             cv::resize(filled, full, canvas.size(), 0, 0, cv::INTER_LINEAR);

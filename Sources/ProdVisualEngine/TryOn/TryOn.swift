@@ -45,7 +45,7 @@ extension ImageEngine {
                 let coverage = try dress(models[index], on: model, canvas: &canvas, torso: torso)
                 coverages.append((index, coverage))
             }
-            try retouch(&canvas, person: model, torso: torso, laid: coverages.map { (models[$0.index].analysis.category, $0.coverage) })
+            try retouch(&canvas, person: model, torso: torso, laid: coverages.map { (models[$0.index], $0.coverage) })
             results.append(try finish(canvas, person: model, items: group, coverages: coverages,
                                       infos: group.map { garments[$0].info }, categories: group.map { models[$0].analysis.category },
                                       options: options))
@@ -192,11 +192,7 @@ extension ImageEngine {
     /// Each arm as the occluders and the retouch see it, with how far down it `sleeves` cover it.
     static func arms(_ l: PersonLandmarks, sleeves: [Double]) -> [pv_vto_arm] {
         (0..<2).map { side in
-            // The hand: past the wrist by about a face height.
-            let wrist = l.wrists[side], elbow = l.elbows[side]
-            let length = max(1e-6, wrist.distance(to: elbow))
-            let reach = 0.6 * l.headHeight
-            let hand = ImagePoint(x: wrist.x + (wrist.x - elbow.x) / length * reach, y: wrist.y + (wrist.y - elbow.y) / length * reach)
+            let wrist = l.wrists[side], elbow = l.elbows[side], hand = l.hands[side]
             let width = side == 0 ? l.armWidths.left : l.armWidths.right
             return pv_vto_arm(joints: (pv_vto_point(x: l.shoulders[side].x, y: l.shoulders[side].y), pv_vto_point(x: elbow.x, y: elbow.y),
                                        pv_vto_point(x: wrist.x, y: wrist.y), pv_vto_point(x: hand.x, y: hand.y)),
@@ -222,10 +218,11 @@ extension ImageEngine {
     /// Paints over what the outfit leaves showing of the person's own clothes (see
     /// `pv_cv_vto_retouch`): within the upper body when an upper garment was laid, the lower
     /// body when a bottom or a dress was.
-    func retouch(_ canvas: inout Raster, person: PersonModel, torso: [UInt8], laid: [(category: GarmentCategory, coverage: [UInt8])]) throws(ImagingError) {
+    func retouch(_ canvas: inout Raster, person: PersonModel, torso: [UInt8], laid: [(garment: GarmentModel, coverage: [UInt8])]) throws(ImagingError) {
         let (width, height) = (canvas.width, canvas.height)
         var union = [UInt8](repeating: 0, count: width * height)
         var upperBottom = -1.0, lowerTop = -1.0
+        let trousers = laid.contains { $0.garment.landmarks.legHems != nil }
         for item in laid {
             var top = height, bottom = -1
             for index in 0..<union.count where item.coverage[index] > 0 {
@@ -236,8 +233,9 @@ extension ImageEngine {
                 bottom = max(bottom, y)
             }
             guard bottom >= 0 else { continue }
-            if item.category != .bottom { upperBottom = max(upperBottom, Double(bottom)) }
-            if item.category == .bottom || item.category == .dress { lowerTop = lowerTop < 0 ? Double(top) : min(lowerTop, Double(top)) }
+            let category = item.garment.analysis.category
+            if category != .bottom { upperBottom = max(upperBottom, Double(bottom)) }
+            if category == .bottom || category == .dress { lowerTop = lowerTop < 0 ? Double(top) : min(lowerTop, Double(top)) }
         }
         let l = person.landmarks, face = person.face
         let arms = Self.arms(l, sleeves: [0, 0]), legs = Self.legs(l)
@@ -248,7 +246,7 @@ extension ImageEngine {
                         torso.withUnsafeBufferPointer { torso in
                             pv_cv_vto_retouch(canvasPixels.baseAddress, photo.baseAddress, width * 3, Int32(width), Int32(height), silhouette.baseAddress,
                                               coverage.baseAddress, torso.baseAddress, Int32(face.x), Int32(face.y), Int32(face.width), Int32(face.height),
-                                              l.chinY, arms, legs, l.chinY, upperBottom, lowerTop)
+                                              l.chinY, arms, legs, l.chinY, upperBottom, lowerTop, trousers ? 1 : 0)
                         }
                     }
                 }
@@ -286,9 +284,10 @@ extension ImageEngine {
         return out
     }
 
-    /// The body by the spline, each sleeve laid whole along its arm, under the body.
+    /// The body by the spline, each sleeve's pieces laid along its arm, under the body (the
+    /// piece over the elbow first, so that it stays over the forearm's piece).
     static func warpWithSleeves(_ layer: Raster, fit: TryOnFit, width: Int, height: Int) throws(ImagingError) -> [UInt8] {
-        guard !fit.sleevePlacements.isEmpty, fit.bodyOutline.count >= 3 else { return try warp(layer, fit: fit, width: width, height: height) }
+        guard !fit.sleevePieces.isEmpty, fit.bodyOutline.count >= 3 else { return try warp(layer, fit: fit, width: width, height: height) }
         let rgba = layer.rgba
         let count = rgba.width * rgba.height * 4
         var body = [UInt8](repeating: 0, count: count), left = body, right = body
@@ -308,10 +307,10 @@ extension ImageEngine {
         }
         guard status == 0 else { throw .processingFailed("cutting the sleeves failed (\(status))") }
         var out = try warp(Raster(width: rgba.width, height: rgba.height, bands: 4, pixels: body), fit: fit, width: width, height: height)
-        for placement in fit.sleevePlacements {
-            let sleeve = placement.side == 0 ? left : right
-            let from = [placement.from.0.x, placement.from.0.y, placement.from.1.x, placement.from.1.y]
-            let to = [placement.to.0.x, placement.to.0.y, placement.to.1.x, placement.to.1.y]
+        for piece in fit.sleevePieces {
+            let sleeve = Self.part(of: piece.side == 0 ? left : right, width: rgba.width, height: rgba.height, along: piece.axis, span: piece.span)
+            let from = [piece.from.0.x, piece.from.0.y, piece.from.1.x, piece.from.1.y]
+            let to = [piece.to.0.x, piece.to.0.y, piece.to.1.x, piece.to.1.y]
             status = sleeve.withUnsafeBufferPointer { s in
                 from.withUnsafeBufferPointer { f in
                     to.withUnsafeBufferPointer { t in
@@ -323,6 +322,23 @@ extension ImageEngine {
                 }
             }
             guard status == 0 else { throw .processingFailed("laying a sleeve failed (\(status))") }
+        }
+        return out
+    }
+
+    /// The pixels of an RGBA layer whose projection on `axis` falls within `span` (0 at its
+    /// start, 1 at its end; beyond the ends belong to the nearer end's piece).
+    static func part(of rgba: [UInt8], width: Int, height: Int, along axis: (ImagePoint, ImagePoint), span: ClosedRange<Double>) -> [UInt8] {
+        guard span != 0...1 else { return rgba }
+        let dx = axis.1.x - axis.0.x, dy = axis.1.y - axis.0.y
+        let length2 = max(1e-9, dx * dx + dy * dy)
+        var out = rgba
+        for y in 0..<height {
+            for x in 0..<width where out[(y * width + x) * 4 + 3] > 0 {
+                let t = ((Double(x) - axis.0.x) * dx + (Double(y) - axis.0.y) * dy) / length2
+                let inside = (span.lowerBound <= 0 || t >= span.lowerBound) && (span.upperBound >= 1 || t <= span.upperBound)
+                if !inside { out[(y * width + x) * 4 + 3] = 0 }
+            }
         }
         return out
     }

@@ -314,6 +314,7 @@ extension PersonLandmarks {
         crotch = point(p.crotch, scale)
         elbows = pair(p.elbow, scale)
         wrists = pair(p.wrist, scale)
+        hands = pair(p.hand, scale)
         armOuterEdges = pair(p.arm_outer, scale)
         armInnerEdges = pair(p.arm_inner, scale)
         armWidths = Sides(left: p.arm_width.0 * scale, right: p.arm_width.1 * scale)

@@ -15,15 +15,30 @@ struct TryOnFit {
     /// Where the neckline's centre lands (tops, dresses, outerwear): above it the neck's skin
     /// stays in front of the garment's inside back.
     var neckline: ImagePoint?
-    /// Sleeves are cut off the body and laid along the arms whole (a rotation and scale about
-    /// the shoulder seam): a spline bending a sleeve from the product photo's angle down to a
-    /// hanging arm shears it. The body's outline (garment pixels) that keeps the rest, and each
-    /// sleeve's seam-and-cuff pair, garment to person.
+    /// Sleeves are cut off the body and laid along the arms in rigid pieces (a rotation and
+    /// scale each): a spline bending a sleeve from the product photo's angle down to a hanging
+    /// arm shears it. A sleeve that reaches past the elbow is two pieces, bent there, so that it
+    /// follows a bent arm. The body's outline (garment pixels) that keeps the rest, and each
+    /// piece: the share of the sleeve's axis (seam to cuff) it spans, and a pair of points,
+    /// garment to person.
     var bodyOutline: [ImagePoint] = []
-    var sleevePlacements: [(side: Int, from: (ImagePoint, ImagePoint), to: (ImagePoint, ImagePoint))] = []
+    var sleevePieces: [SleevePiece] = []
+
+    struct SleevePiece {
+        let side: Int
+        /// The sleeve's axis in the garment, seam centre to cuff centre.
+        let axis: (ImagePoint, ImagePoint)
+        /// The part of the axis (0 seam … 1 cuff) this piece holds.
+        let span: ClosedRange<Double>
+        let from: (ImagePoint, ImagePoint)
+        let to: (ImagePoint, ImagePoint)
+    }
 
     /// How much longer than its width scale a garment's lengths lie on a body.
     static let lengthOverWidth = 1.0
+    /// How far (a share of the sleeve's axis) the two pieces of a sleeve bent at the elbow
+    /// overlap, so that the outside of the bend shows no gap.
+    static let sleeveOverlap = 0.06
 
     mutating func add(_ from: ImagePoint, _ to: ImagePoint) {
         guard from.x.isFinite, from.y.isFinite, to.x.isFinite, to.y.isFinite else { return }
@@ -230,9 +245,19 @@ extension TryOnFit {
             let along = min(length, armLength + 0.1 * head)
             fit.sleeves[side] = along
             let (end, _) = body.arm(side, at: along)
-            fit.sleevePlacements.append((side, (shoulder, cuffCentre), (l.shoulders[side], end)))
+            let axis = (shoulder, cuffCentre)
+            let upperArm = l.shoulders[side].distance(to: l.elbows[side])
+            // Past the elbow by more than a tenth of the sleeve: bent at the elbow.
+            if along > 1.1 * upperArm {
+                let t = upperArm / along
+                let elbow = ImagePoint(x: shoulder.x + (cuffCentre.x - shoulder.x) * t, y: shoulder.y + (cuffCentre.y - shoulder.y) * t)
+                fit.sleevePieces.append(SleevePiece(side: side, axis: axis, span: 0...(t + sleeveOverlap), from: (shoulder, elbow), to: (l.shoulders[side], l.elbows[side])))
+                fit.sleevePieces.append(SleevePiece(side: side, axis: axis, span: max(0, t - sleeveOverlap)...1, from: (elbow, cuffCentre), to: (l.elbows[side], end)))
+            } else {
+                fit.sleevePieces.append(SleevePiece(side: side, axis: axis, span: 0...1, from: axis, to: (l.shoulders[side], end)))
+            }
         }
-        if !fit.sleevePlacements.isEmpty {
+        if !fit.sleevePieces.isEmpty {
             // Above the shoulder seams up to the top, down from the seams through the armpits
             // and the sides to the hem. The body keeps a little of each sleeve's top beyond the
             // seam: it covers the shoulder's round, which a sleeve turned down the arm leaves bare.

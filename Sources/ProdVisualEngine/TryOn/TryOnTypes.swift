@@ -98,6 +98,8 @@ public struct PersonLandmarks: Sendable {
     public let crotch: ImagePoint
     public let elbows: Sides<ImagePoint>
     public let wrists: Sides<ImagePoint>
+    /// The hands' far ends (fingertips).
+    public let hands: Sides<ImagePoint>
     /// Each arm's outer and inner edge at the elbow (outer is away from the body's axis).
     public let armOuterEdges: Sides<ImagePoint>
     public let armInnerEdges: Sides<ImagePoint>
