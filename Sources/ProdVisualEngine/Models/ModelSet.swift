@@ -69,6 +69,31 @@ final class InferenceTurn: @unchecked Sendable {
     }
 }
 
+/// A model the C facade loaded, freed with this object. `@unchecked`: the C++ side parses a
+/// network of its own for each inference, and inferences take their `InferenceTurn`.
+final class LoadedModel: @unchecked Sendable {
+    private let handle: OpaquePointer
+    private let free: (OpaquePointer) -> Void
+    private let turn: InferenceTurn
+
+    /// `load` gets the reason buffer and its size and answers the handle, nil on failure.
+    init(_ what: String, path: String, turn: InferenceTurn, load: (UnsafeMutablePointer<CChar>, Int) -> OpaquePointer?,
+         free: @escaping (OpaquePointer) -> Void) throws(ImagingError) {
+        var error = [CChar](repeating: 0, count: 512)
+        guard let handle = error.withUnsafeMutableBufferPointer({ load($0.baseAddress!, $0.count) }) else {
+            throw .processingFailed("cannot load the \(what) \(path): \(String(decoding: error.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
+        }
+        self.handle = handle
+        self.free = free
+        self.turn = turn
+    }
+
+    deinit { free(handle) }
+
+    /// Runs one inference on the handle, in turn with the set's other models.
+    func run<T>(_ body: (OpaquePointer) -> T) -> T { turn.take { body(handle) } }
+}
+
 /// The learned models the engine sees with, loaded once per process and shared by every render.
 /// Each is optional: without one, the engine uses its classical path for that task.
 public struct ModelSet: Sendable {

@@ -36,31 +36,19 @@ struct DetectedFace: Sendable {
 }
 
 extension Vision {
-    /// The reason a model's C loader wrote into its buffer.
-    static func loadFailure(_ what: String, _ path: String, _ buffer: [CChar]) -> ImagingError {
-        .processingFailed("cannot load the \(what) \(path): \(String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self))")
-    }
-
-    /// MediaPipe's BlazePose (full): body landmarks and a person mask. `@unchecked`: the C++
-    /// side parses a network of its own for each inference.
-    final class PoseModel: @unchecked Sendable {
-        private let handle: OpaquePointer
-        private let turn: InferenceTurn
+    /// MediaPipe's BlazePose (full): body landmarks and a person mask.
+    final class PoseModel: Sendable {
+        private let model: LoadedModel
 
         init(path: String, turn: InferenceTurn) throws(ImagingError) {
-            self.turn = turn
-            var error = [CChar](repeating: 0, count: 512)
-            guard let handle = pv_cv_pose_load(path, &error, error.count) else { throw Vision.loadFailure("pose model", path, error) }
-            self.handle = handle
+            model = try LoadedModel("pose model", path: path, turn: turn, load: { pv_cv_pose_load(path, $0, $1) }, free: { pv_cv_pose_free($0) })
         }
-
-        deinit { pv_cv_pose_free(handle) }
 
         func pose(of rgb: Raster) throws(ImagingError) -> Pose {
             var landmarks = [pv_pose_landmark](repeating: pv_pose_landmark(), count: Int(PV_POSE_LANDMARKS))
             var mask = [UInt8](repeating: 0, count: rgb.width * rgb.height)
             var score = 0.0
-            let status = turn.take { () -> Int32 in
+            let status = model.run { handle -> Int32 in
                 rgb.pixels.withUnsafeBufferPointer { pixels in
                     landmarks.withUnsafeMutableBufferPointer { points in
                         mask.withUnsafeMutableBufferPointer {
@@ -76,23 +64,17 @@ extension Vision {
     }
 
     /// MediaPipe's selfie segmentation: the probability of person per pixel.
-    final class PersonMaskModel: @unchecked Sendable {
-        private let handle: OpaquePointer
-        private let turn: InferenceTurn
+    final class PersonMaskModel: Sendable {
+        private let model: LoadedModel
 
         init(path: String, turn: InferenceTurn) throws(ImagingError) {
-            self.turn = turn
-            var error = [CChar](repeating: 0, count: 512)
-            guard let handle = pv_cv_person_mask_load(path, &error, error.count) else { throw Vision.loadFailure("person mask model", path, error) }
-            self.handle = handle
+            model = try LoadedModel("person mask model", path: path, turn: turn, load: { pv_cv_person_mask_load(path, $0, $1) }, free: { pv_cv_person_mask_free($0) })
         }
-
-        deinit { pv_cv_person_mask_free(handle) }
 
         /// 0...255 per pixel of the raster.
         func mask(of rgb: Raster) throws(ImagingError) -> [UInt8] {
             var mask = [UInt8](repeating: 0, count: rgb.width * rgb.height)
-            let status = turn.take { () -> Int32 in
+            let status = model.run { handle -> Int32 in
                 rgb.pixels.withUnsafeBufferPointer { pixels in
                     mask.withUnsafeMutableBufferPointer {
                         pv_cv_person_mask_run(handle, pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3, $0.baseAddress)
@@ -105,25 +87,19 @@ extension Vision {
     }
 
     /// MediaPipe's BlazeFace (short range): faces from about a tenth of the image's long side.
-    final class FaceModel: @unchecked Sendable {
-        private let handle: OpaquePointer
-        private let turn: InferenceTurn
+    final class FaceModel: Sendable {
+        private let model: LoadedModel
         static let capacity = 16
 
         init(path: String, turn: InferenceTurn) throws(ImagingError) {
-            self.turn = turn
-            var error = [CChar](repeating: 0, count: 512)
-            guard let handle = pv_cv_face_model_load(path, &error, error.count) else { throw Vision.loadFailure("face model", path, error) }
-            self.handle = handle
+            model = try LoadedModel("face model", path: path, turn: turn, load: { pv_cv_face_model_load(path, $0, $1) }, free: { pv_cv_face_model_free($0) })
         }
-
-        deinit { pv_cv_face_model_free(handle) }
 
         /// Faces in the raster, most confident first.
         func faces(in rgb: Raster) throws(ImagingError) -> [DetectedFace] {
             var found = [pv_face_detection](repeating: pv_face_detection(), count: Self.capacity)
             var count: Int32 = 0
-            let status = turn.take { () -> Int32 in
+            let status = model.run { handle -> Int32 in
                 rgb.pixels.withUnsafeBufferPointer { pixels in
                     found.withUnsafeMutableBufferPointer {
                         pv_cv_face_model_detect(handle, pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3,

@@ -14,31 +14,23 @@ public struct TextRegion: Sendable, Equatable {
 
 extension Vision {
     /// The text-region detector (PP-OCRv4 detection), loaded once and shared by every render.
-    /// `@unchecked`: the C++ side parses a network of its own for each inference.
-    final class TextDetector: @unchecked Sendable {
-        private let handle: OpaquePointer
-        private let turn: InferenceTurn
+    final class TextDetector: Sendable {
+        private let model: LoadedModel
         /// The network's square input: text a few pixels high at this scale is still found.
         static let inputSide: Int32 = 640
         static let capacity = 256
 
         init(path: String, turn: InferenceTurn) throws(ImagingError) {
-            self.turn = turn
-            var error = [CChar](repeating: 0, count: 512)
-            guard let handle = pv_cv_text_load(path, Self.inputSide, &error, error.count) else {
-                throw Vision.loadFailure("text detector", path, error)
-            }
-            self.handle = handle
+            model = try LoadedModel("text detector", path: path, turn: turn, load: { pv_cv_text_load(path, Self.inputSide, $0, $1) },
+                                    free: { pv_cv_text_free($0) })
         }
-
-        deinit { pv_cv_text_free(handle) }
 
         /// Text regions of the raster, largest first.
         func regions(in image: Raster) throws(ImagingError) -> [TextRegion] {
             let rgb = image.rgb
             var found = [pv_text_region](repeating: pv_text_region(), count: Self.capacity)
             var count: Int32 = 0
-            let status = turn.take { () -> Int32 in
+            let status = model.run { handle -> Int32 in
                 rgb.pixels.withUnsafeBufferPointer { pixels in
                     found.withUnsafeMutableBufferPointer {
                         pv_cv_text_detect(handle, pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3,
