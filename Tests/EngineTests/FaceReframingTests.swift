@@ -35,17 +35,14 @@ import Testing
         let output = try engine.decodePixels(result.bytes)
         #expect(output.height < info.height && output.width == info.width, "\(output.width)x\(output.height)")
         #expect(crop.y >= face.y + face.height, "the crop starts below the face: \(crop) \(face)")
-        #expect(try engine.detectFaces(source: result.bytes).isEmpty, "no face left in the output")
+        #expect(try Self.noFaceLeft(result.bytes, eyes: eyes), "no face left in the output")
 
         // The bag, measured from the cutout, is in the output.
         let bag = try bagPixels(source)
         #expect(bag.count > info.width * info.height / 30, "bag pixels: \(bag.count)")
         let top = Int(crop.y * Double(info.height))
         let kept = bag.filter { $0.y >= top }.count
-        // The learned eyes cut this one too low: a known fault, kept visible here.
-        withKnownIssue(isIntermittent: true) {
-            #expect(Double(kept) > 0.97 * Double(bag.count), "bag pixels kept: \(kept) of \(bag.count)")
-        } when: { eyes == .models }
+        #expect(Double(kept) > 0.97 * Double(bag.count), "bag pixels kept: \(kept) of \(bag.count)")
         // And the output is those very pixels, not a resampled copy.
         let source0 = try engine.decodePixels(source)
         var difference = 0
@@ -55,6 +52,20 @@ import Testing
             }
         }
         #expect(difference <= 12, "largest difference from the source: \(difference)")
+    }
+
+    /// No face the eyes can see in a reframed photo. (On a photo cut below the chin the pose
+    /// model still guesses a head just above the frame, and the face model gives a bag's print
+    /// 0.6; what must be gone, for the learned eyes, is a face the face model is sure of.)
+    static func noFaceLeft(_ bytes: [UInt8], eyes: Eyes) throws -> Bool {
+        switch eyes {
+        case .classical:
+            return try Eyes.classicalEngine.detectFaces(source: bytes).isEmpty
+        case .models:
+            let faceModel = try #require(try InstalledModels.require().face)
+            let faces = try faceModel.faces(in: try Vips.decode(bytes, fittingIn: 1024, 1024).flattened())
+            return !faces.contains { $0.score >= ImageEngine.otherFaceScore }
+        }
     }
 
     /// Half-body model shots with the face in frame (the classical eyes); every bench person,
@@ -74,16 +85,7 @@ import Testing
         #expect(crop.width == 1 && crop.y > 0 && crop.y < 0.45, "\(name): crop \(crop)")
         let face = try #require(result.faces.first)
         #expect(crop.y >= face.y + face.height, "\(name): the crop starts below the chin: \(crop), face \(face)")
-        switch eyes {
-        case .classical:
-            #expect(try engine.detectFaces(source: result.bytes).isEmpty, "\(name): a face is left")
-        case .models:
-            // (On a photo cut below the chin the pose model still guesses a head just above the
-            // frame; what must be gone is a face the face model can see.)
-            let faceModel = try #require(try InstalledModels.require().face)
-            let output = try Vips.decode(result.bytes, fittingIn: 1024, 1024).flattened()
-            #expect(try faceModel.faces(in: output).isEmpty, "\(name): a face is left")
-        }
+        #expect(try Self.noFaceLeft(result.bytes, eyes: eyes), "\(name): a face is left")
         let output = try engine.decodePixels(result.bytes)
         let info = try engine.imageInfo(source: source)
         #expect(abs(Double(output.height) - crop.height * Double(info.height)) <= 1)

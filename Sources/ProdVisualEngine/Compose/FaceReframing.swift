@@ -122,15 +122,20 @@ extension ImageEngine {
         return (faces, segmentation)
     }
 
+    /// How sure the face model must be of a face away from the person the pose model sees.
+    static let otherFaceScore = 0.75
+
     /// Faces from the learned models, in the image's pixels, largest first: the person's face
     /// where the body's landmarks put it (found by the face model on the head, or placed by the
     /// head's landmarks when the frame cuts the face at the nose or the eyes; kept while any of it
-    /// is in the frame, clipped to it), and any other face the face model finds in the whole image.
+    /// is in the frame, clipped to it), and any other face the face model is sure of in the whole
+    /// image above that person's shoulders.
     static func learnedFaces(in image: Raster, pose poseModel: Vision.PoseModel, face faceModel: Vision.FaceModel) throws(ImagingError) -> [PixelRect] {
         let frame = PixelRect(x: 0, y: 0, width: image.width, height: image.height)
         var found: [PixelRect] = []
         let pose = try poseModel.pose(of: image)
-        if pose.score >= poseScoreThreshold {
+        let person = pose.score >= poseScoreThreshold
+        if person {
             let (box, detected) = try face(of: pose, in: image, model: faceModel)
             // A face the landmarks place shows when the model says the mouth is in the frame
             // (its presence): otherwise it is a guess about a head the photo does not show.
@@ -139,8 +144,12 @@ extension ImageEngine {
                 found.append(visible)
             }
         }
-        for candidate in try faceModel.faces(in: image) {
+        // Other faces: confident ones, and not below the person's shoulders (a face printed on
+        // a bag or a tee is not one to hide).
+        let shoulders = min(pose[.leftShoulder].point.y, pose[.rightShoulder].point.y)
+        for candidate in try faceModel.faces(in: image) where candidate.score >= otherFaceScore {
             guard let box = candidate.box.clipped(to: frame), !found.contains(where: { $0.overlap(box) > 0 }) else { continue }
+            if person, Double(box.y) + Double(box.height) / 2 > shoulders { continue }
             found.append(box)
         }
         return found.sorted { $0.width * $0.height > $1.width * $1.height }
