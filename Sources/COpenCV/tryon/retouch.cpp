@@ -57,10 +57,12 @@ cv::Mat limbField(int width, int height, const pv_vto_point *joints, const doubl
     return field;
 }
 
-// Where a band of one colour that starts at row `from` (the old top below a new hem) ends,
+// Where a band of the old top's colour that starts at row `from` (below a new hem) ends,
 // before row `to`: the first of three rows in a row whose median colour within `mask` is more
-// than 25 (CIELAB, 8-bit) from the band's first rows'; `from` when there is no such change.
-int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int unit) {
+// than 25 (CIELAB, 8-bit) from the band's first rows'; `from` when no fifth of the old top's
+// colours (`oldTop`, its pixels above the hem) is within 25 of the band's first rows, or when
+// there is no such change.
+int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int unit, const std::vector<cv::Vec3d> &oldTop) {
     from = std::max(0, from);
     to = std::min(lab.rows, to);
     auto median = [&](int y, cv::Vec3d &out) {
@@ -79,6 +81,8 @@ int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int uni
     int start = from;
     while (start < to && !median(start, reference)) ++start;
     if (start >= to) return from;
+    const auto alike = std::count_if(oldTop.begin(), oldTop.end(), [&](const cv::Vec3d &c) { return cv::norm(c - reference) <= 25; });
+    if (alike < 0.2 * double(oldTop.size())) return from;
     int changed = 0;
     for (int y = start + unit; y < to; ++y) {
         cv::Vec3d here;
@@ -189,20 +193,6 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             // (A sleeve's ring never reaches over the torso: a forearm on a hip lies over the
             // trousers' waistband, which stays.)
             zone |= (loose & rows(std::max(upperTop, chinY + 0.08 * fh), upperBottom)) | armMask | (sleeves & ~loose);
-            // A longer top under a shorter new one shows below its hem, down to where the
-            // bottoms start: the first clear change of colour in the rows between the hips'
-            // sides, within a face height and a half of the hem. Without such a change (a tunic,
-            // or the bottoms right at the hem) nothing.
-            cv::Mat between = cv::Mat::zeros(height, width, CV_8U);
-            const int x0 = std::clamp(int(legs[0].joints[0].x - 0.6 * legs[0].width), 0, width);
-            const int x1 = std::clamp(int(legs[1].joints[0].x + 0.6 * legs[1].width), 0, width);
-            if (x1 > x0) between.colRange(x0, x1).setTo(255);
-            between &= silhouette & ~covered;
-            const int below = oldTopEnd(lab, between, int(upperBottom) + unit, int(upperBottom + 1.5 * fh), unit);
-            if (below > int(upperBottom) + unit) {
-                midriff = between & rows(upperBottom, below);
-                zone |= midriff;
-            }
         }
         if (lowerTop >= 0) {
             for (int side = 0; side < 2; ++side) drawLimb(legMask, legs[side].joints, 3, {1.45 * legs[side].width, 1.0 * legs[side].width});
@@ -298,6 +288,35 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         old &= zone;
         old.setTo(0, covered);
         old.setTo(0, keepLegs);
+
+        // A longer old top under a shorter new one shows below the new hem. It is told apart
+        // from the bottoms by its colour: one of the old top's, as it shows around the new
+        // garments above the hem (a strap, a sleeve). It reaches down to the first clear change of colour
+        // in the rows between the hips' sides, at most a face height below the hem; without
+        // such a change, or with none of the old top showing above, nothing is done.
+        if (upperBottom > upperTop) {
+            std::vector<cv::Vec3d> oldTop;
+            for (int y = 0; y < std::min(height, int(upperBottom)); ++y) {
+                const uint8_t *o = old.ptr<uint8_t>(y);
+                const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
+                for (int x = 0; x < width; ++x) {
+                    if (o[x]) oldTop.emplace_back(p[x]);
+                }
+            }
+            if (oldTop.size() > size_t(fw)) {
+                cv::Mat between = cv::Mat::zeros(height, width, CV_8U);
+                const int x0 = std::clamp(int(legs[0].joints[0].x - 0.6 * legs[0].width), 0, width);
+                const int x1 = std::clamp(int(legs[1].joints[0].x + 0.6 * legs[1].width), 0, width);
+                if (x1 > x0) between.colRange(x0, x1).setTo(255);
+                between &= silhouette & ~covered;
+                const int start = int(upperBottom) + unit;
+                const int below = oldTopEnd(lab, between, start, int(upperBottom + 1.0 * fh), unit, oldTop);
+                if (below > start) {
+                    midriff = between & rows(upperBottom, below);
+                    old |= midriff;
+                }
+            }
+        }
         if (cv::countNonZero(old) == 0) return PV_CV_OK;
 
         const cv::Mat toSkin = old & (body | midriff);
