@@ -5,12 +5,13 @@ import Testing
 
 /// Renders for looking at, not for checking: every person's and garment's landmarks drawn on the
 /// photo, a contact sheet of every demo pair and every person × garment try-on, and one overview
-/// sheet (overview.png). Run with
-/// PRODVISUAL_VTO_REVIEW=1 (a few minutes); the sheets go to PRODVISUAL_VTO_REVIEW_DIR or
+/// sheet (overview.png). Run with PRODVISUAL_VTO_REVIEW=1 (a few minutes), and
+/// PRODVISUAL_VTO_MODELS=1 for the learned eyes; the sheets go to PRODVISUAL_VTO_REVIEW_DIR or
 /// /tmp/vto-review.
 @Suite(.serialized, .enabled(if: ProcessInfo.processInfo.environment["PRODVISUAL_VTO_REVIEW"] == "1"))
 struct TryOnReviewTests {
-    let engine = try! ImageEngine()
+    /// The learned eyes with PRODVISUAL_VTO_MODELS=1, else the classical ones.
+    let engine = try! (ProcessInfo.processInfo.environment["PRODVISUAL_VTO_MODELS"] == "1" ? Eyes.models : Eyes.classical).engine()
     static let folder = URL(fileURLWithPath: ProcessInfo.processInfo.environment["PRODVISUAL_VTO_REVIEW_DIR"] ?? "/tmp/vto-review")
 
     init() throws {
