@@ -12,6 +12,21 @@ struct BenchCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench", abstract: "Benchmarks.", subcommands: [Cutout.self, Styles.self, TryOn.self, Queue.self, Claims.self, Soak.self])
 
+    static func median(_ times: [Double]) -> Double { times.sorted()[times.count / 2] }
+
+    /// Runs a tool (by path, or found on PATH) to completion, its output discarded.
+    static func runTool(_ program: String, _ arguments: [String]) throws {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: program.contains("/") ? program : "/usr/bin/env")
+        process.arguments = program.contains("/") ? arguments : [program] + arguments
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        guard process.terminationStatus == 0 else {
+            throw CommandFailure("\(program) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus))")
+        }
+    }
+
     struct Cutout: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Cutout quality against ground-truth masks, and speed against `vips thumbnail`.")
@@ -110,7 +125,7 @@ struct BenchCommand: AsyncParsableCommand {
             let large = scratch.appendingPathComponent("12mp.jpg").path
             let studio = bench.appendingPathComponent("cutout/studio/images/00000000_001_white_sweep.jpg").path
             // 1200x1200 scaled to 4000x3000.
-            try run("vips", ["resize", studio, "\(large)[Q=92]", "3.3334", "--vscale", "2.5"])
+            try BenchCommand.runTool("vips", ["resize", studio, "\(large)[Q=92]", "3.3334", "--vscale", "2.5"])
             let packshots = bench.appendingPathComponent("packshots")
             var photos: [String] = []
             for product in try FileManager.default.contentsOfDirectory(atPath: packshots.path).sorted() {
@@ -128,16 +143,16 @@ struct BenchCommand: AsyncParsableCommand {
                 var ours: [Double] = [], thumbnail: [Double] = []
                 for _ in 0..<max(1, runs) {
                     ours.append(try timed {
-                        try run(CommandLine.arguments[0], [
+                        try BenchCommand.runTool(CommandLine.arguments[0], [
                             "generate", photo, "--style", "white_bg", "--dimensions", "1500x1500", "--format", "jpeg",
                             "--model-dir", models.resolved, "--out", scratch.appendingPathComponent("ours.jpg").path,
                         ])
                     })
                     thumbnail.append(try timed {
-                        try run("vips", ["thumbnail", photo, scratch.appendingPathComponent("thumb.jpg").path + "[Q=90]", "1500"])
+                        try BenchCommand.runTool("vips", ["thumbnail", photo, scratch.appendingPathComponent("thumb.jpg").path + "[Q=90]", "1500"])
                     })
                 }
-                let (oursMedian, thumbnailMedian) = (median(ours), median(thumbnail))
+                let (oursMedian, thumbnailMedian) = (BenchCommand.median(ours), BenchCommand.median(thumbnail))
                 let ratio = oursMedian / thumbnailMedian
                 oursTotal += oursMedian
                 thumbnailTotal += thumbnailMedian
@@ -160,19 +175,6 @@ struct BenchCommand: AsyncParsableCommand {
             return Date().timeIntervalSince(started)
         }
 
-        func median(_ times: [Double]) -> Double { times.sorted()[times.count / 2] }
-
-        func run(_ program: String, _ arguments: [String]) throws {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: program.contains("/") ? program : "/usr/bin/env")
-            process.arguments = program.contains("/") ? arguments : [program] + arguments
-            process.standardOutput = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else {
-                throw CommandFailure("\(program) \(arguments.joined(separator: " ")) failed (\(process.terminationStatus))")
-            }
-        }
     }
 
     struct Styles: ParsableCommand {
@@ -189,7 +191,7 @@ struct BenchCommand: AsyncParsableCommand {
             defer { try? FileManager.default.removeItem(at: scratch) }
             let large = scratch.appendingPathComponent("12mp.jpg").path
             let studio = URL(fileURLWithPath: benchDirectory).appendingPathComponent("cutout/studio/images/00000000_001_white_sweep.jpg").path
-            try Cutout().run("vips", ["resize", studio, "\(large)[Q=92]", "3.3334", "--vscale", "2.5"])
+            try BenchCommand.runTool("vips", ["resize", studio, "\(large)[Q=92]", "3.3334", "--vscale", "2.5"])
             let source = Array(try Data(contentsOf: URL(fileURLWithPath: large)))
             let engine = try ImageEngine()
             var times: [(id: String, size: String, seconds: Double)] = []
@@ -204,7 +206,7 @@ struct BenchCommand: AsyncParsableCommand {
                     _ = try engine.render(source: source, spec: spec)
                     runs.append(Date().timeIntervalSince(started))
                 }
-                times.append((style.id, plan.dimensions, runs.sorted()[runs.count / 2]))
+                times.append((style.id, plan.dimensions, BenchCommand.median(runs)))
             }
             let baseline = times.first { $0.id == "white_bg" }?.seconds ?? 1
             print("style            size         seconds  × white_bg")

@@ -25,7 +25,7 @@ extension BenchCommand {
             let studio = URL(fileURLWithPath: benchDirectory).appendingPathComponent("cutout/studio/images")
             let photos = try FileManager.default.contentsOfDirectory(atPath: studio.path).filter { $0.hasSuffix(".jpg") }.sorted().prefix(5)
             for (index, photo) in photos.enumerated() {
-                try Cutout().run("vips", [
+                try BenchCommand.runTool("vips", [
                     "resize", studio.appendingPathComponent(photo).path, sources.appendingPathComponent("\(index).jpg").path + "[Q=92]",
                     "3.3334", "--vscale", "2.5",
                 ])

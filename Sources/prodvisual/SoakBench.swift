@@ -25,7 +25,7 @@ extension BenchCommand {
             let names = try FileManager.default.subpathsOfDirectory(atPath: benchDirectory + "/packshots").filter { $0.hasSuffix(".jpg") }.sorted()
             let photos = try names.enumerated().map { index, name in
                 let small = scratch.appendingPathComponent("\(index).jpg").path
-                try Cutout().run("vips", ["thumbnail", benchDirectory + "/packshots/" + name, small + "[Q=90]", "800"])
+                try BenchCommand.runTool("vips", ["thumbnail", benchDirectory + "/packshots/" + name, small + "[Q=90]", "800"])
                 return Array(try Data(contentsOf: URL(fileURLWithPath: small)))
             }
             guard !photos.isEmpty else { throw CommandFailure("no packshots under \(benchDirectory)/packshots") }

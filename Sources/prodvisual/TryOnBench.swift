@@ -78,7 +78,7 @@ extension BenchCommand {
                         guard (try? engine.tryOn(person: source, garments: [TryOnGarment(bytes: tee)])) != nil else { break }
                         samples.append(Date().timeIntervalSince(started))
                     }
-                    if !samples.isEmpty { times.append(samples.sorted()[samples.count / 2]) }
+                    if !samples.isEmpty { times.append(BenchCommand.median(samples)) }
                 }
                 print(String(format: "  %@ mean %.2f s, worst %.2f s over %d persons", name.padding(toLength: 10, withPad: " ", startingAt: 0),
                              times.reduce(0, +) / Double(max(1, times.count)), times.max() ?? 0, times.count))
@@ -116,12 +116,7 @@ extension BenchCommand {
         static func mirrored(_ url: URL) throws -> [UInt8] {
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("pv-mirror-\(UUID().uuidString).png")
             defer { try? FileManager.default.removeItem(at: out) }
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-            process.arguments = ["vips", "flip", url.path, out.path, "horizontal"]
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw CommandFailure("vips flip failed on \(url.lastPathComponent)") }
+            try BenchCommand.runTool("vips", ["flip", url.path, out.path, "horizontal"])
             return Array(try Data(contentsOf: out))
         }
 

@@ -11,7 +11,7 @@ import Testing
     @Test func theModelsSeeAPersonTheirMasksAgreeAndTheFaceIsFoundOnTheHead() throws {
         let models = try InstalledModels.require()
         let photo = try Vips.decode(try Bench.bytes("vto/persons/053228_0.jpg"), fittingIn: 1024, 1024).flattened()
-        let pose = try #require(try models.pose?.pose(of: photo))
+        let pose = try #require(try models.pose?.pose(of: photo, withMask: true))
         #expect(pose.score > 0.9, "pose score \(pose.score)")
         // Shoulders above hips above knees above ankles, the person's left on the image's right.
         let shoulder = pose[.leftShoulder].point, hip = pose[.leftHip].point, knee = pose[.leftKnee].point, ankle = pose[.leftAnkle].point

@@ -205,7 +205,7 @@ int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint8_t *silhou
  * arm's capsule along shoulder, elbow, wrist; each leg's in `legs` along hip, knee, ankle, with
  * `width` at the knee; the `torso` mask; the neck under `chin_y`), with the photo's shading, and
  * background (inpainted) elsewhere; legs are never painted. Only within the zones the garments replace: the upper body
- * between `upper_top` and `upper_bottom` with the arms (none when upper_bottom <= upper_top),
+ * from under `chin_y` to `upper_bottom` with the arms (none when upper_bottom is above the chin),
  * and the lower body from `lower_top` to the ankles (none when lower_top < 0), the legs
  * themselves only when the new lower garment is `trousers` (1). `canvas` (RGB,
  * in place) holds the dressed image, `photo` the untouched one, both `stride` bytes a row.
@@ -214,7 +214,7 @@ int pv_cv_vto_retouch(uint8_t *canvas, const uint8_t *photo, size_t stride, int 
                       const uint8_t *silhouette, const uint8_t *coverage, const uint8_t *torso,
                       int face_x, int face_y, int face_width, int face_height, double chin_y,
                       const pv_vto_arm *arms, const pv_vto_arm *legs,
-                      double upper_top, double upper_bottom, double lower_top, int trousers);
+                      double upper_bottom, double lower_top, int trousers);
 
 /*
  * Lays the warped garment (RGBA, width*height*4, straight alpha) onto the RGB canvas in place:

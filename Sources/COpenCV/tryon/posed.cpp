@@ -90,10 +90,8 @@ extern "C" int pv_cv_vto_person_posed(const uint8_t *rgb, size_t stride, const u
 
         // The torso's axis: from the shoulders' middle to the hips' middle, straight on below.
         auto axisAt = [&](double y) { return shoulderMid.x + (hipMid.x - shoulderMid.x) * (y - shoulderMid.y) / torso; };
-        auto widthAt = [&](const cv::Mat &mask, int y, double x) {
-            const Run run = runThrough(mask, y, int(std::lround(x)), int(0.15 * span) + 1, 2);
-            return run;
-        };
+        // The mask's run along row y through x.
+        auto runAt = [&](const cv::Mat &mask, int y, double x) { return runThrough(mask, y, int(std::lround(x)), int(0.15 * span) + 1, 2); };
 
         // Shoulders: on the mask's top edge above each joint; hair lying there lifts the edge,
         // so an edge far above the joint is taken at the joint's usual depth below the skin.
@@ -113,7 +111,7 @@ extern "C" int pv_cv_vto_person_posed(const uint8_t *rgb, size_t stride, const u
         // Deltoid to deltoid: the mask's width a little below the joints, within reason.
         {
             const double y = shoulderMid.y + 0.12 * span;
-            const Run run = widthAt(body, int(std::lround(y)), axisAt(y));
+            const Run run = runAt(body, int(std::lround(y)), axisAt(y));
             const double measured = run.valid() ? run.width() : 0;
             out->shoulder_width = std::clamp(measured, 1.1 * span, 1.45 * span);
         }
@@ -121,7 +119,7 @@ extern "C" int pv_cv_vto_person_posed(const uint8_t *rgb, size_t stride, const u
         // Neck: the narrowest row between the chin and the shoulders, about half a face wide.
         double neckWidth = 1e9;
         for (int y = std::max(0, int(chin)); y < std::min(height, int(shoulderTop)); ++y) {
-            const Run run = widthAt(body, y, shoulderMid.x);
+            const Run run = runAt(body, y, shoulderMid.x);
             if (run.valid() && run.width() < neckWidth) neckWidth = run.width();
         }
         if (neckWidth > 1e8) neckWidth = 0.55 * fw;
@@ -177,14 +175,12 @@ extern "C" int pv_cv_vto_person_posed(const uint8_t *rgb, size_t stride, const u
         const int rows = std::max(2, bottom - top + 1);
         std::vector<double> left(rows, NAN), right(rows, NAN);
         std::vector<int> measured(rows, 0);
-        int lastBodyRow = top;
         for (int i = 0; i < rows; ++i) {
             const int y = top + i;
             if (y < 0 || y >= height) continue;
             const double axis = axisAt(y);
-            const Run run = widthAt(y < armpitY ? body : torsoMask, y, axis);
+            const Run run = runAt(y < armpitY ? body : torsoMask, y, axis);
             if (!run.valid()) continue;
-            lastBodyRow = y;
             // A run much wider than a body (hands joined in front, a bag) is not the torso.
             if (run.width() > 1.7 * span) continue;
             left[i] = run.left;
@@ -200,7 +196,8 @@ extern "C" int pv_cv_vto_person_posed(const uint8_t *rgb, size_t stride, const u
             const bool freeRight = run.right == width - 1 || !arms.at<uint8_t>(y, run.right + 1);
             measured[i] = freeLeft && freeRight;
         }
-        for (int y = lastBodyRow; y < height; ++y) {
+        int lastBodyRow = top;
+        for (int y = std::max(0, top); y < height; ++y) {
             if (cv::countNonZero(body.row(y)) > 0) lastBodyRow = y;
         }
         out->runs_off_bottom = lastBodyRow >= height - 2 || cv::countNonZero(body.row(height - 1)) > fw / 2;

@@ -132,7 +132,7 @@ struct HairModel {
 extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, size_t stride, int width, int height,
                                  const uint8_t *silhouetteData, const uint8_t *coverageData, const uint8_t *torsoData,
                                  int fx, int fy, int fw, int fh, double chinY, const pv_vto_arm *arms, const pv_vto_arm *legs,
-                                 double upperTop, double upperBottom, double lowerTop, int trousers) {
+                                 double upperBottom, double lowerTop, int trousers) {
     if (!canvasData || !photoData || !silhouetteData || !coverageData || !torsoData || !arms || !legs || width < 16 || height < 16) {
         return PV_CV_INVALID_ARGUMENT;
     }
@@ -151,6 +151,8 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // Without the face's colours there is no skin tone to paint with.
         if (!skin.valid) return PV_CV_OK;
         const HairModel hair(lab, silhouette, faceBox);
+        // An upper garment was laid: its hem lies below the chin.
+        const bool upper = upperBottom > chinY;
 
         // Where the new garments replace the person's clothes: the torso (a little wider: loose
         // clothes) and the neck from under the chin to the upper garments' hem, and the arms down
@@ -167,7 +169,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             if (bottom > top) band.rowRange(top, bottom).setTo(255);
             return band;
         };
-        if (upperBottom > upperTop) {
+        if (upper) {
             // Each arm tapers from the shoulder through the elbow to the wrist.
             cv::Mat sleeves = cv::Mat::zeros(height, width, CV_8U);
             for (int side = 0; side < 2; ++side) {
@@ -192,7 +194,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             if (!neck.empty()) loose(neck).setTo(255);
             // (A sleeve's ring never reaches over the torso: a forearm on a hip lies over the
             // trousers' waistband, which stays.)
-            zone |= (loose & rows(std::max(upperTop, chinY + 0.08 * fh), upperBottom)) | armMask | (sleeves & ~loose);
+            zone |= (loose & rows(chinY + 0.08 * fh, upperBottom)) | armMask | (sleeves & ~loose);
         }
         if (lowerTop >= 0) {
             for (int side = 0; side < 2; ++side) drawLimb(legMask, legs[side].joints, 3, {1.45 * legs[side].width, 1.0 * legs[side].width});
@@ -294,7 +296,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // garments above the hem (a strap, a sleeve). It reaches down to the first clear change of colour
         // in the rows between the hips' sides, at most a face height below the hem; without
         // such a change, or with none of the old top showing above, nothing is done.
-        if (upperBottom > upperTop) {
+        if (upper) {
             std::vector<cv::Vec3d> oldTop;
             for (int y = 0; y < std::min(height, int(upperBottom)); ++y) {
                 const uint8_t *o = old.ptr<uint8_t>(y);

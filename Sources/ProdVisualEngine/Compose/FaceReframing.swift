@@ -133,7 +133,7 @@ extension ImageEngine {
     static func learnedFaces(in image: Raster, pose poseModel: Vision.PoseModel, face faceModel: Vision.FaceModel) throws(ImagingError) -> [PixelRect] {
         let frame = PixelRect(x: 0, y: 0, width: image.width, height: image.height)
         var found: [PixelRect] = []
-        let pose = try poseModel.pose(of: image)
+        let pose = try poseModel.pose(of: image, withMask: false)
         let person = pose.score >= poseScoreThreshold
         if person {
             let (box, detected) = try face(of: pose, in: image, model: faceModel)

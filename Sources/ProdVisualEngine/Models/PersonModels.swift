@@ -9,7 +9,7 @@ struct PoseLandmark: Sendable {
 }
 
 /// What the pose model saw: MediaPipe's 33 landmarks, how sure it is that a person is there, and
-/// its person mask (0...255 per pixel of the image).
+/// its person mask (0...255 per pixel of the image; empty when not asked for).
 struct Pose: Sendable {
     let landmarks: [PoseLandmark]
     let score: Double
@@ -44,15 +44,17 @@ extension Vision {
             model = try LoadedModel("pose model", path: path, turn: turn, load: { pv_cv_pose_load(path, $0, $1) }, free: { pv_cv_pose_free($0) })
         }
 
-        func pose(of rgb: Raster) throws(ImagingError) -> Pose {
+        /// The landmarks, and the person mask when `withMask` (the face search needs none).
+        func pose(of rgb: Raster, withMask: Bool) throws(ImagingError) -> Pose {
             var landmarks = [pv_pose_landmark](repeating: pv_pose_landmark(), count: Int(PV_POSE_LANDMARKS))
-            var mask = [UInt8](repeating: 0, count: rgb.width * rgb.height)
+            var mask = [UInt8](repeating: 0, count: withMask ? rgb.width * rgb.height : 0)
             var score = 0.0
             let status = model.run { handle -> Int32 in
                 rgb.pixels.withUnsafeBufferPointer { pixels in
                     landmarks.withUnsafeMutableBufferPointer { points in
                         mask.withUnsafeMutableBufferPointer {
-                            pv_cv_pose_run(handle, pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3, points.baseAddress, &score, $0.baseAddress)
+                            pv_cv_pose_run(handle, pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3, points.baseAddress, &score,
+                                           withMask ? $0.baseAddress : nil)
                         }
                     }
                 }

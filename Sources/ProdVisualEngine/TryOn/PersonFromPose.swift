@@ -15,7 +15,7 @@ extension ImageEngine {
             throw .processingFailed("the person models are not loaded")
         }
         let work = try Vips.decode(source, fittingIn: Self.poseWorkSide, Self.poseWorkSide).flattened()
-        let pose = try poseModel.pose(of: work)
+        let pose = try poseModel.pose(of: work, withMask: true)
         guard pose.score >= Self.poseScoreThreshold else {
             throw .invalidSpec("person image: no person found (the pose model sees no one; the try-on needs one person, standing and facing the camera)")
         }
@@ -76,17 +76,14 @@ extension ImageEngine {
         // the shoulder joints' span, whichever the head's turn leaves measurable.
         let faceWidth = max(earSpan, eyeSpan / 0.6, 0.35 * shoulderSpan)
         let side = 2.5 * faceWidth
-        let crop = PixelRect(x: Int(nose.x - side / 2), y: Int(nose.y - side / 2), width: Int(side), height: Int(side))
-        let left = max(0, crop.x), top = max(0, crop.y)
-        let right = min(work.width, crop.x + crop.width), bottom = min(work.height, crop.y + crop.height)
-        if right - left >= 16, bottom - top >= 16 {
-            let head = work.cropped(PixelRect(x: left, y: top, width: right - left, height: bottom - top))
-            let faces = try model.faces(in: head)
+        let square = PixelRect(x: Int(nose.x - side / 2), y: Int(nose.y - side / 2), width: Int(side), height: Int(side))
+        if let crop = square.clipped(to: PixelRect(x: 0, y: 0, width: work.width, height: work.height)), crop.width >= 16, crop.height >= 16 {
+            let faces = try model.faces(in: work.cropped(crop))
             if let found = faces.first(where: { face in
-                let centre = ImagePoint(x: Double(left + face.box.x) + Double(face.box.width) / 2, y: Double(top + face.box.y) + Double(face.box.height) / 2)
+                let centre = ImagePoint(x: Double(crop.x + face.box.x) + Double(face.box.width) / 2, y: Double(crop.y + face.box.y) + Double(face.box.height) / 2)
                 return centre.distance(to: nose) < 0.6 * faceWidth
             }) {
-                return (PixelRect(x: left + found.box.x, y: top + found.box.y, width: found.box.width, height: found.box.height), true)
+                return (PixelRect(x: crop.x + found.box.x, y: crop.y + found.box.y, width: found.box.width, height: found.box.height), true)
             }
         }
         // The eyes sit about 0.4 of the box down, as in the detectors' boxes; the chin about a

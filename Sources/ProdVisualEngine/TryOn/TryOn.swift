@@ -246,7 +246,7 @@ extension ImageEngine {
                         torso.withUnsafeBufferPointer { torso in
                             pv_cv_vto_retouch(canvasPixels.baseAddress, photo.baseAddress, width * 3, Int32(width), Int32(height), silhouette.baseAddress,
                                               coverage.baseAddress, torso.baseAddress, Int32(face.x), Int32(face.y), Int32(face.width), Int32(face.height),
-                                              l.chinY, arms, legs, l.chinY, upperBottom, lowerTop, trousers ? 1 : 0)
+                                              l.chinY, arms, legs, upperBottom, lowerTop, trousers ? 1 : 0)
                         }
                     }
                 }
