@@ -19,8 +19,9 @@ using namespace pv::vto;
 
 namespace {
 
-// Local standard deviation of lightness (8-bit Lab) above which a skin-coloured pixel is a print.
-constexpr float kSkinTexture = 9.0f;
+// Local strength of lightness detail (8-bit Lab, finer than a twelfth of a face) above which a
+// skin-coloured pixel is a print.
+constexpr float kSkinTexture = 12.0f;
 
 cv::Point rounded(const pv_vto_point &p) { return cv::Point(int(std::lround(p.x)), int(std::lround(p.y))); }
 
@@ -154,6 +155,40 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // An upper garment was laid: its hem lies below the chin.
         const bool upper = upperBottom > chinY;
 
+        const int unit = std::max(1, int(std::lround(0.04 * fw)));
+        // Skin is smooth: a print in skin-like colours (leopard, tan stripes) is not skin. Only
+        // fine detail counts: the shading across a rounded arm is a broad gradient, not a print.
+        cv::Mat texture;
+        {
+            cv::Mat l, broad, detail;
+            cv::extractChannel(lab, l, 0);
+            l.convertTo(l, CV_32F);
+            cv::GaussianBlur(l, broad, cv::Size(), std::max(1.0, unit / 2.0));
+            detail = l - broad;
+            cv::blur(detail.mul(detail), texture, cv::Size(4 * unit + 1, 4 * unit + 1));
+            cv::sqrt(texture, texture);
+        }
+        auto bareSkin = [&](int y, int x) { return skin.contains(lab.at<cv::Vec3b>(y, x)) && texture.at<float>(y, x) < kSkinTexture; };
+        // The share of the person's pixels along the upper arm's first part, below the shoulder,
+        // that are skin.
+        auto upperArmSkin = [&](const pv_vto_arm &arm) {
+            const pv_vto_point &shoulder = arm.joints[0], &elbow = arm.joints[1];
+            const pv_vto_point bone[] = {point(lerp(shoulder.x, elbow.x, 0.1), lerp(shoulder.y, elbow.y, 0.1)),
+                                         point(lerp(shoulder.x, elbow.x, 0.45), lerp(shoulder.y, elbow.y, 0.45))};
+            const double radii[] = {0.35 * arm.width, 0.35 * arm.width};
+            const cv::Mat near = (limbField(width, height, bone, radii, 2) <= 1.0f) & silhouette;
+            int total = 0, bare = 0;
+            for (int y = 0; y < height; ++y) {
+                const uint8_t *n = near.ptr<uint8_t>(y);
+                for (int x = 0; x < width; ++x) {
+                    if (!n[x]) continue;
+                    ++total;
+                    bare += bareSkin(y, x);
+                }
+            }
+            return total > 0 ? double(bare) / total : 0.0;
+        };
+
         // Where the new garments replace the person's clothes: the torso (a little wider: loose
         // clothes) and the neck from under the chin to the upper garments' hem, and the arms down
         // to the wrists; the legs and between them from the waistband down to the ankles. Hands
@@ -162,27 +197,61 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         cv::Mat armMask = cv::Mat::zeros(height, width, CV_8U), legMask = cv::Mat::zeros(height, width, CV_8U);
         cv::Mat armField(height, width, CV_32F, cv::Scalar(1e9f));
         cv::Mat trouserZone = cv::Mat::zeros(height, width, CV_8U), midriff = cv::Mat::zeros(height, width, CV_8U);
-        const int unit = std::max(1, int(std::lround(0.04 * fw)));
         auto rows = [&](double from, double to) {
             cv::Mat band = cv::Mat::zeros(height, width, CV_8U);
             const int top = std::clamp(int(from), 0, height), bottom = std::clamp(int(to), 0, height);
             if (bottom > top) band.rowRange(top, bottom).setTo(255);
             return band;
         };
+        // Rows from `from` down to the upper garments' hem: in each column where the garments reach
+        // down near it, their own lowest pixel (a slanted or curved hem leaves the bottoms below
+        // it as they are), elsewhere the hem's lowest row.
+        auto aboveHem = [&](double from) {
+            cv::Mat band = cv::Mat::zeros(height, width, CV_8U);
+            const int top = std::clamp(int(from), 0, height), last = std::clamp(int(upperBottom), 0, height - 1);
+            const int near = std::clamp(int(upperBottom - 0.5 * fh), top, height);
+            for (int x = 0; x < width; ++x) {
+                int bottom = last + 1;
+                for (int y = last; y >= near; --y) {
+                    if (covered.at<uint8_t>(y, x)) { bottom = y + 1; break; }
+                }
+                for (int y = top; y < bottom; ++y) band.at<uint8_t>(y, x) = 255;
+            }
+            return band;
+        };
+        // A sleeve starts at the shoulder: arms bare just below it have none. Tops have both
+        // sleeves or none, and the better-lit arm tells (skin in deep shadow can fail the skin
+        // test; a sleeve leaves next to no skin showing there).
+        const bool sleeveless = std::max(upperArmSkin(arms[0]), upperArmSkin(arms[1])) >= 0.3;
+        // Bare arms: there skin in deep shade or a highlight, which can fail the skin test, only
+        // needs the skin's hue (wider than the arm: the joints can be a third of an arm off).
+        cv::Mat bareArms = cv::Mat::zeros(height, width, CV_8U);
+        for (int side = 0; side < 2 && sleeveless; ++side) {
+            const double core[] = {0.8 * arms[side].width, 0.8 * arms[side].width, 0.8 * arms[side].width, 0.8 * arms[side].width};
+            bareArms |= limbField(width, height, arms[side].joints, core, 4) <= 1.0f;
+        }
         if (upper) {
-            // Each arm tapers from the shoulder through the elbow to the wrist.
+            // Each arm tapers from the shoulder through the elbow to the wrist. Without sleeves
+            // only beside the upper arms (the old top's straps and sides) is the top's: what lies
+            // beside a forearm (a skirt, a bag) is not.
             cv::Mat sleeves = cv::Mat::zeros(height, width, CV_8U);
-            for (int side = 0; side < 2; ++side) {
+            for (int side = 0; side < 2 && !sleeveless; ++side) {
                 const double w = arms[side].width;
-                // Some way on from the wrist towards the fingertips: a cuff covers the wrist.
                 const pv_vto_point *j = arms[side].joints;
+                // Some way on from the wrist towards the fingertips: a cuff covers the wrist.
                 const pv_vto_point joints[] = {j[0], j[1], j[2], point(lerp(j[2].x, j[3].x, 0.5), lerp(j[2].y, j[3].y, 0.5))};
                 const double radii[] = {0.55 * w, 0.42 * w, 0.3 * w, 0.3 * w};
                 armField = cv::min(armField, limbField(width, height, joints, radii, 4));
-                // A loose sleeve's reach: twice the arm's width down to the elbow, narrowing to
+                // A loose sleeve's reach: over three times the arm's width at the shoulder (a sleeve flares
+                // out from an arm held away from the body), narrowing through the elbow to
                 // the wrist (beside a hand is whatever the hand is at: a skirt, a bag).
-                const double reach[] = {1.2 * w, 0.9 * w, 0.33 * w};
+                const double reach[] = {1.7 * w, 1.0 * w, 0.33 * w};
                 sleeves |= limbField(width, height, joints, reach, 3) <= 1.0f;
+            }
+            for (int side = 0; side < 2 && sleeveless; ++side) {
+                const double w = arms[side].width;
+                const double reach[] = {1.7 * w, 1.0 * w};
+                sleeves |= limbField(width, height, arms[side].joints, reach, 2) <= 1.0f;
             }
             // The arm's skin follows the old sleeve's outline where it stays within 1.6 radii of
             // the arm (a tight sleeve is the arm's shape); beyond it, background.
@@ -194,7 +263,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             if (!neck.empty()) loose(neck).setTo(255);
             // (A sleeve's ring never reaches over the torso: a forearm on a hip lies over the
             // trousers' waistband, which stays.)
-            zone |= (loose & rows(chinY + 0.08 * fh, upperBottom)) | armMask | (sleeves & ~loose);
+            zone |= (loose & aboveHem(chinY + 0.08 * fh)) | armMask | (sleeves & ~loose);
         }
         if (lowerTop >= 0) {
             for (int side = 0; side < 2; ++side) drawLimb(legMask, legs[side].joints, 3, {1.45 * legs[side].width, 1.0 * legs[side].width});
@@ -221,11 +290,13 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         cv::Mat edged;
         cv::dilate(silhouette, edged, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * unit + 1, 2 * unit + 1)));
         zone &= edged;
-        // The hands stay as they are (their shadows are not clothes).
+        // The hands stay as they are (their shadows are not clothes). A hand is about a face
+        // long: a fingertip landmark further out (a hand in a pocket) must not make it huge.
         for (int side = 0; side < 2; ++side) {
             const pv_vto_point &wrist = arms[side].joints[2], &tip = arms[side].joints[3];
-            const double reach = std::hypot(tip.x - wrist.x, tip.y - wrist.y);
-            const pv_vto_point palm = point(lerp(wrist.x, tip.x, 0.85), lerp(wrist.y, tip.y, 0.85));
+            const double reach = std::min(std::hypot(tip.x - wrist.x, tip.y - wrist.y), 1.0 * fh);
+            const double t = 0.85 * reach / std::max(1e-6, std::hypot(tip.x - wrist.x, tip.y - wrist.y));
+            const pv_vto_point palm = point(lerp(wrist.x, tip.x, t), lerp(wrist.y, tip.y, t));
             cv::circle(zone, rounded(palm), std::max(2, int(std::max(0.15 * fw, 0.35 * reach))), cv::Scalar(0), cv::FILLED);
         }
         // The face and the head stay as they are.
@@ -255,28 +326,17 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             if (!neck.empty()) body(neck).setTo(255);
         }
 
-        // Skin is smooth: a print in skin-like colours (leopard, tan stripes) is not skin.
-        cv::Mat texture;
-        {
-            cv::Mat l, mean, square;
-            cv::extractChannel(lab, l, 0);
-            l.convertTo(l, CV_32F);
-            const cv::Size window(4 * unit + 1, 4 * unit + 1);
-            cv::blur(l, mean, window);
-            cv::blur(l.mul(l), square, window);
-            cv::sqrt(cv::max(square - mean.mul(mean), 0), texture);
-        }
         // The old clothes: in the zone, not under a new garment, not smooth skin; not hair
         // (only near the head: long hair reaches the chest, not the arms or the legs).
         const double hairBottom = chinY + 2.2 * fh, faceCentre = fx + fw / 2.0;
         cv::Mat old = cv::Mat::zeros(height, width, CV_8U);
         for (int y = 0; y < height; ++y) {
             const uint8_t *z = zone.ptr<uint8_t>(y), *c = covered.ptr<uint8_t>(y), *a = armMask.ptr<uint8_t>(y), *legs = trouserZone.ptr<uint8_t>(y);
+            const uint8_t *bare = bareArms.ptr<uint8_t>(y);
             const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
-            const float *t = texture.ptr<float>(y);
             uint8_t *o = old.ptr<uint8_t>(y);
             for (int x = 0; x < width; ++x) {
-                if (!z[x] || c[x] || (!legs[x] && skin.contains(p[x]) && t[x] < kSkinTexture)) continue;
+                if (!z[x] || c[x] || (!legs[x] && (bare[x] ? skin.hasHue(p[x]) : bareSkin(y, x)))) continue;
                 if (!a[x] && y < hairBottom && std::abs(x - faceCentre) < 1.3 * fw && hair.contains(p[x])) continue;
                 o[x] = 255;
             }
@@ -336,9 +396,8 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             for (int y = 0; y < height; ++y) {
                 const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
                 const uint8_t *in = silhouette.ptr<uint8_t>(y), *o = old.ptr<uint8_t>(y), *r = around.ptr<uint8_t>(y);
-                const float *t = texture.ptr<float>(y);
                 for (int x = 0; x < width; ++x) {
-                    if (r[x] && in[x] && !o[x] && t[x] < kSkinTexture && skin.contains(p[x])) {
+                    if (r[x] && in[x] && !o[x] && bareSkin(y, x)) {
                         ls.push_back(p[x][0]);
                         as.push_back(p[x][1]);
                         bs.push_back(p[x][2]);

@@ -143,41 +143,57 @@ inline double medianOf(std::vector<double> values) {
 
 // The colours of a face's middle (cheeks, nose; eyes, brows and mouth mostly left out), as a
 // model of the person's skin in 8-bit CIELAB (L 0..255, a and b offset by 128).
+//
+// Skin is told by its hue and how saturated it is, not by its exact colour: the same skin in
+// shadow or turned from the light is darker and often more saturated than the lit, made-up face
+// (an arm in shade would fail a test of the face's a and b), while its hue stays.
 struct SkinModel {
-    double l = 0, a = 0, b = 0, spreadA = 1, spreadB = 1;
+    double l = 0, a = 0, b = 0;
+    double chroma = 0, hue = 0, hueTolerance = 15;
     bool valid = false;
 
     SkinModel(const cv::Mat &lab, const cv::Rect &face) {
         const cv::Rect core = cv::Rect(face.x + face.width / 4, face.y + int(0.35 * face.height), std::max(1, face.width / 2),
                                        std::max(1, int(0.45 * face.height))) & cv::Rect(0, 0, lab.cols, lab.rows);
-        std::vector<double> ls, as, bs;
+        std::vector<double> ls, as, bs, hues;
         for (int y = core.y; y < core.br().y; ++y) {
             for (int x = core.x; x < core.br().x; ++x) {
                 const cv::Vec3b p = lab.at<cv::Vec3b>(y, x);
                 ls.push_back(p[0]);
                 as.push_back(p[1]);
                 bs.push_back(p[2]);
+                hues.push_back(hueOf(p));
             }
         }
         if (ls.size() < 9) return;
         l = medianOf(ls);
         a = medianOf(as);
         b = medianOf(bs);
-        auto mad = [](const std::vector<double> &v, double m) {
-            std::vector<double> d;
-            for (double x : v) d.push_back(std::abs(x - m));
-            return medianOf(d);
-        };
-        spreadA = std::max(4.0, 2.5 * 1.48 * mad(as, a));
-        spreadB = std::max(5.0, 2.5 * 1.48 * mad(bs, b));
+        chroma = std::hypot(a - 128, b - 128);
+        // A grey face (a black-and-white photo, a mask) has no hue to go by.
+        if (chroma < 6) return;
+        hue = std::atan2(b - 128, a - 128) * 180 / M_PI;
+        std::vector<double> deviations;
+        for (double h : hues) deviations.push_back(std::abs(hueDifference(h, hue)));
+        hueTolerance = std::clamp(2.5 * 1.48 * medianOf(deviations), 15.0, 25.0);
         valid = true;
     }
 
     bool contains(const cv::Vec3b &p) const {
         if (!valid) return false;
-        const double da = (p[1] - a) / spreadA, db = (p[2] - b) / spreadB, dl = p[0] - l;
-        return da * da + db * db <= 1.0 && dl > -90 && dl < 50;
+        const double c = std::hypot(p[1] - 128.0, p[2] - 128.0), dl = p[0] - l;
+        return c >= std::max(5.0, 0.4 * chroma) && c <= 2.2 * chroma + 8 && std::abs(hueDifference(hueOf(p), hue)) <= hueTolerance &&
+               dl > -120 && dl < 45;
     }
+
+    // The skin's hue, more loosely (shade and highlights shift it towards yellow), and some colour:
+    // skin the pose says is there, whatever its light; grey, white and black clothes fail.
+    bool hasHue(const cv::Vec3b &p) const {
+        return valid && std::hypot(p[1] - 128.0, p[2] - 128.0) >= 4 && std::abs(hueDifference(hueOf(p), hue)) <= 35;
+    }
+
+    static double hueOf(const cv::Vec3b &p) { return std::atan2(p[2] - 128.0, p[1] - 128.0) * 180 / M_PI; }
+    static double hueDifference(double h, double reference) { return std::remainder(h - reference, 360.0); }
 
     // Skin pixels of an 8-bit Lab image within `within` (255 = where to look).
     cv::Mat mask(const cv::Mat &lab, const cv::Mat &within) const {
