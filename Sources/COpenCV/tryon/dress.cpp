@@ -255,7 +255,9 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
         for (int side = 0; side < 2; ++side) {
             const pv_vto_arm &arm = arms[side];
             if (arm.width <= 0) continue;
-            cv::Mat one(height, width, CV_8U, cv::Scalar(0));
+            // The arm past the sleeve's end, and the hand (wrist to fingertips) apart: a hand is
+            // skin, but the disc around it also holds what it rests on (a belt, a hip).
+            cv::Mat one(height, width, CV_8U, cv::Scalar(0)), hand(height, width, CV_8U, cv::Scalar(0));
             double along = 0;
             const int thickness = std::max(2, int(std::lround(arm.width * 1.05)));
             for (int j = 1; j < 4; ++j) {
@@ -267,17 +269,21 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
                 along += length;
                 if (start >= length) continue;
                 const cv::Point2d from = a + (b - a) * (start / length);
-                cv::line(one, cv::Point(int(std::lround(from.x)), int(std::lround(from.y))), cv::Point(int(std::lround(b.x)), int(std::lround(b.y))),
-                         cv::Scalar(255), j == 3 ? thickness * 3 / 2 : thickness, cv::LINE_8);
+                cv::line(j == 3 ? hand : one, cv::Point(int(std::lround(from.x)), int(std::lround(from.y))),
+                         cv::Point(int(std::lround(b.x)), int(std::lround(b.y))), cv::Scalar(255), j == 3 ? thickness * 3 / 2 : thickness,
+                         cv::LINE_8);
             }
-            one &= silhouette & ~torso & region;
-            if (armsFrom > 0) one.rowRange(0, armsFrom).setTo(0);
+            const cv::Mat within = silhouette & ~torso & region;
+            if (armsFrom > 0) within.rowRange(0, armsFrom).setTo(0);
+            one &= within;
+            hand &= within & skin;
             const int zone = cv::countNonZero(one);
             cv::Mat bare = one & skin;
             if (zone > 0 && cv::countNonZero(bare) > 0.4 * zone) {
                 cv::dilate(bare, bare, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(5, 5)));
                 one &= bare;
             }
+            one |= hand;
             armFront |= one;
         }
 
