@@ -26,7 +26,10 @@ extension ImageEngine {
         let (face, detected) = try Self.face(of: pose, in: work, model: faceModel)
         var person = pv_vto_person()
         var silhouette = [UInt8](repeating: 0, count: work.width * work.height)
-        var skeleton = Self.skeleton(pose)
+        // Legs the frame cuts off: the person reaches the frame's bottom row.
+        let bottomRow = mask[(work.height - 1) * work.width..<work.height * work.width]
+        let legsCut = bottomRow.filter { $0 >= 128 }.count >= max(2, work.width / 50)
+        var skeleton = Self.skeleton(pose, legsCutAt: legsCut ? Double(work.height) : nil)
         let status = work.pixels.withUnsafeBufferPointer { pixels in
             mask.withUnsafeBufferPointer { mask in
                 silhouette.withUnsafeMutableBufferPointer { out in
@@ -47,17 +50,42 @@ extension ImageEngine {
         return PersonMeasurement(work: work, person: person, silhouette: silhouette, face: inSource, faceDetected: detected)
     }
 
-    /// The joints the landmarks need, image left (the person's right) first.
-    static func skeleton(_ pose: Pose) -> pv_vto_skeleton {
+    /// Below this visibility a knee or an ankle is out of the frame (or hidden): the pose model
+    /// still draws it inside the frame, squeezing the legs of a photo cut at the thighs.
+    static let seenJointVisibility = 0.6
+
+    /// The joints the landmarks need, image left (the person's right) first. Knees and ankles the
+    /// model does not see are placed by the body's proportions instead: thigh and shin each about
+    /// 0.85 of the shoulders-to-hips length, the thigh straight down; and when the frame cuts the
+    /// legs (`legsCutAt`, its bottom), an unseen knee or ankle lies at least there (fashion photos'
+    /// legs are long, and one cut above the knees must not get its knees inside the frame).
+    static func skeleton(_ pose: Pose, legsCutAt frameBottom: Double?) -> pv_vto_skeleton {
         func p(_ joint: Pose.Joint) -> pv_vto_point { pv_vto_point(x: pose[joint].point.x, y: pose[joint].point.y) }
+        let shoulders = pose[.rightShoulder].point.midpoint(pose[.leftShoulder].point)
+        let hips = pose[.rightHip].point.midpoint(pose[.leftHip].point)
+        let limb = 0.85 * shoulders.distance(to: hips)
+        func leg(hip: Pose.Joint, knee: Pose.Joint, ankle: Pose.Joint) -> (knee: pv_vto_point, ankle: pv_vto_point) {
+            let hipPoint = pose[hip].point
+            // (An ankle counts as seen only below a seen knee: the model squeezes both into a
+            // frame cut at the knees.)
+            let kneeSeen = pose[knee].visibility >= seenJointVisibility, ankleSeen = kneeSeen && pose[ankle].visibility >= seenJointVisibility
+            let kneePoint = kneeSeen ? pose[knee].point : ImagePoint(x: hipPoint.x, y: max(hipPoint.y + limb, frameBottom ?? -.infinity))
+            let thigh = max(1e-6, hipPoint.distance(to: kneePoint))
+            let direction = ImagePoint(x: (kneePoint.x - hipPoint.x) / thigh, y: (kneePoint.y - hipPoint.y) / thigh)
+            let shin = max(limb, direction.y > 0.1 ? ((frameBottom ?? 0) - kneePoint.y) / direction.y : 0)
+            let anklePoint = ankleSeen ? pose[ankle].point
+                : ImagePoint(x: kneePoint.x + direction.x * shin, y: kneePoint.y + direction.y * shin)
+            return (pv_vto_point(x: kneePoint.x, y: kneePoint.y), pv_vto_point(x: anklePoint.x, y: anklePoint.y))
+        }
+        let right = leg(hip: .rightHip, knee: .rightKnee, ankle: .rightAnkle), left = leg(hip: .leftHip, knee: .leftKnee, ankle: .leftAnkle)
         var s = pv_vto_skeleton()
         s.shoulder = (p(.rightShoulder), p(.leftShoulder))
         s.elbow = (p(.rightElbow), p(.leftElbow))
         s.wrist = (p(.rightWrist), p(.leftWrist))
         s.hand = (p(.rightIndex), p(.leftIndex))
         s.hip = (p(.rightHip), p(.leftHip))
-        s.knee = (p(.rightKnee), p(.leftKnee))
-        s.ankle = (p(.rightAnkle), p(.leftAnkle))
+        s.knee = (right.knee, left.knee)
+        s.ankle = (right.ankle, left.ankle)
         return s
     }
 

@@ -36,6 +36,8 @@ struct TryOnFit {
 
     /// How much longer than its width scale a garment's lengths lie on a body.
     static let lengthOverWidth = 1.0
+    /// A full-length trouser leg's length (crotch to hem) over its flat waistband's width.
+    static let fullLengthLegOverWaist = 2.0
     /// How far (a share of the sleeve's axis) the two pieces of a sleeve bent at the elbow
     /// overlap, so that the outside of the bend shows no gap.
     static let sleeveOverlap = 0.06
@@ -123,8 +125,6 @@ func interpolate(_ xs: [Double], _ ys: [Double], _ x: Double) -> Double {
     }
     return ys[ys.count - 1]
 }
-
-private func mid(_ a: ImagePoint, _ b: ImagePoint) -> ImagePoint { ImagePoint(x: (a.x + b.x) / 2, y: (a.y + b.y) / 2) }
 
 extension TryOnFit {
     /// The pairs for a garment of `category` on the body.
@@ -239,7 +239,7 @@ extension TryOnFit {
         for side in 0..<2 {
             guard let cuff = g.sleeveEnds[side] else { continue }
             let shoulder = g.shoulders[side]
-            let cuffCentre = mid(cuff.outer, cuff.inner)
+            let cuffCentre = cuff.outer.midpoint(cuff.inner)
             let length = shoulder.distance(to: cuffCentre) * lengthScale
             let armLength = l.shoulders[side].distance(to: l.elbows[side]) + l.elbows[side].distance(to: l.wrists[side])
             let along = min(length, armLength + 0.1 * head)
@@ -321,14 +321,16 @@ extension TryOnFit {
             return fit
         }
 
-        // Trousers: the crotch on the body's, the legs down to where the garment's length (or
-        // the ankles, for full-length ones) puts the hems.
+        // Trousers: the crotch on the body's, the legs down the person's legs as far as the
+        // garment's own proportions say: a leg twice as long as the flat waist is full length
+        // and ends at the ankles, shorts end high on the thigh. (The width scale would make
+        // them too short: a flat garment's width is half its round, a body's front a third.)
         let crotchY = max(l.crotch.y, mapY(crotch.y))
         fit.add(crotch, ImagePoint(x: l.crotch.x, y: crotchY))
         let garmentLeg = max(1, (legs.left.outer.y + legs.right.outer.y) / 2 - crotch.y)
         let ankleY = (l.ankles.left.y + l.ankles.right.y) / 2
-        var personLeg = garmentLeg * lengthScale
-        if personLeg > 0.8 * (ankleY - crotchY) { personLeg = ankleY - crotchY + 0.15 * head }
+        let legShare = garmentLeg / (fullLengthLegOverWaist * max(1, band.right.x - band.left.x))
+        let personLeg = legShare >= 0.9 ? ankleY - crotchY + 0.15 * head : legShare * (ankleY - crotchY)
         let legY: (Double) -> Double = { crotchY + ($0 - crotch.y) * personLeg / garmentLeg }
         // Hips: the outline above the crotch.
         for row in g.outline where row.y < crotch.y - 2 {

@@ -18,6 +18,7 @@ public struct ImagePoint: Sendable, Equatable, CustomStringConvertible {
     public var description: String { "(\(Int(x.rounded())), \(Int(y.rounded())))" }
 
     func distance(to other: ImagePoint) -> Double { ((x - other.x) * (x - other.x) + (y - other.y) * (y - other.y)).squareRoot() }
+    func midpoint(_ other: ImagePoint) -> ImagePoint { ImagePoint(x: (x + other.x) / 2, y: (y + other.y) / 2) }
 }
 
 /// A landmark on each side of the image.
