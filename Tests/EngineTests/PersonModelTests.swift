@@ -77,18 +77,6 @@ import Testing
         let output = try engine.decodePixels(result.image.bytes)
         let photo = try engine.decodePixels(person)
         let l = analysis.landmarks
-        func lightness(_ image: PixelImage, _ p: ImagePoint, scale: Double, dx: Double, dy: Double) -> Double {
-            var total = 0.0, count = 0.0
-            for oy in -3...3 {
-                for ox in -3...3 {
-                    let x = Int(p.x * scale + dx) + ox, y = Int(p.y * scale + dy) + oy
-                    guard x >= 0, y >= 0, x < image.width, y < image.height else { continue }
-                    total += image.rgb(x: x, y: y).map(Double.init).reduce(0, +) / 3
-                    count += 1
-                }
-            }
-            return total / max(1, count)
-        }
         let face = analysis.face
         let faceCentre = ImagePoint(x: Double(face.x) + Double(face.width) / 2, y: Double(face.y) + 0.6 * Double(face.height))
         let skin = lightness(photo, faceCentre, scale: 1, dx: 0, dy: 0)
@@ -107,5 +95,66 @@ import Testing
             #expect(darkBefore / samples > 0.25, "\(eyes) side \(side): the sleeve is dark in the photo (\(darkBefore) of \(samples))")
             #expect(darkAfter / samples < 0.2, "\(eyes) side \(side): the forearm is skin after the try-on (\(darkAfter) of \(samples) dark)")
         }
+    }
+
+    /// A woman in a black crop top with bare arms, one in deep shadow, in a tee: her forearms,
+    /// below the tee's sleeves, stay as photographed (they are her skin, not a sleeve to hide).
+    @Test(arguments: Eyes.allCases)
+    func bareArmsInShadowStayAsPhotographed(_ eyes: Eyes) throws {
+        let engine = try eyes.engine()
+        let person = try Bench.bytes("vto/persons/14627_00.jpg")
+        let analysis = try engine.analyzePerson(source: person)
+        let result = try #require(try engine.tryOnDetailed(person: person, garments: [TryOnGarment(bytes: try Bench.bytes("vto/garments/00055_00.jpg"))],
+                                                          options: TryOnOptions(watermark: false, format: .png)).first)
+        let output = try engine.decodePixels(result.image.bytes)
+        let photo = try engine.decodePixels(person)
+        let l = analysis.landmarks
+        for side in 0..<2 {
+            var difference = 0.0, samples = 0.0
+            for step in 0...10 {
+                let t = 0.25 + 0.05 * Double(step)
+                let point = ImagePoint(x: l.elbows[side].x + (l.wrists[side].x - l.elbows[side].x) * t,
+                                       y: l.elbows[side].y + (l.wrists[side].y - l.elbows[side].y) * t)
+                difference += abs(lightness(output, point, scale: result.scale, dx: result.offsetX, dy: result.offsetY) - lightness(photo, point, scale: 1, dx: 0, dy: 0))
+                samples += 1
+            }
+            #expect(difference / samples < 12, "\(eyes) side \(side): the bare forearm changed by \(difference / samples) in lightness")
+        }
+    }
+
+    /// Full-length trousers on a photo cut at the thighs run down out of the frame, as the legs
+    /// do, instead of ending above the frame's edge on legs the pose model squeezed into it.
+    @Test func fullLengthTrousersRunOffAPhotoCutAtTheThighs() throws {
+        let engine = try Eyes.models.engine()
+        let person = try Bench.bytes("vto/persons/model_2.png")
+        let analysis = try engine.analyzePerson(source: person)
+        let result = try #require(try engine.tryOnDetailed(person: person, garments: [TryOnGarment(bytes: try Bench.bytes("vto/garments/051991_1.jpg"))],
+                                                          options: TryOnOptions(watermark: false, format: .png)).first)
+        let output = try engine.decodePixels(result.image.bytes)
+        let photo = try engine.decodePixels(person)
+        let l = analysis.landmarks
+        // Along the photo's last rows, across the hips' width: the yellow skirt there gives way
+        // to the navy trousers.
+        var difference = 0.0, samples = 0.0
+        for step in 0...10 {
+            let point = ImagePoint(x: l.hips.left.x + (l.hips.right.x - l.hips.left.x) * Double(step) / 10, y: Double(photo.height) - 8)
+            difference += abs(lightness(output, point, scale: result.scale, dx: result.offsetX, dy: result.offsetY) - lightness(photo, point, scale: 1, dx: 0, dy: 0))
+            samples += 1
+        }
+        #expect(difference / samples > 40, "the frame's bottom changed by \(difference / samples) in lightness")
+    }
+
+    /// The mean lightness of a 7×7 patch around `p` mapped by `scale` and the offsets.
+    func lightness(_ image: PixelImage, _ p: ImagePoint, scale: Double, dx: Double, dy: Double) -> Double {
+        var total = 0.0, count = 0.0
+        for oy in -3...3 {
+            for ox in -3...3 {
+                let x = Int(p.x * scale + dx) + ox, y = Int(p.y * scale + dy) + oy
+                guard x >= 0, y >= 0, x < image.width, y < image.height else { continue }
+                total += image.rgb(x: x, y: y).map(Double.init).reduce(0, +) / 3
+                count += 1
+            }
+        }
+        return total / max(1, count)
     }
 }
