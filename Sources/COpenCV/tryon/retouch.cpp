@@ -11,7 +11,6 @@
 
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
-#include <opencv2/photo.hpp>
 
 #include "tryon/shape.hpp"
 
@@ -103,10 +102,11 @@ int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int uni
 struct HairModel {
     cv::Vec3d mean;
     double spread = 0;
+    cv::Rect crown;
     bool valid = false;
 
     HairModel(const cv::Mat &lab, const cv::Mat &silhouette, const cv::Rect &face) {
-        const cv::Rect crown = cv::Rect(face.x, face.y - face.height / 2, face.width, face.height / 3) & cv::Rect(0, 0, lab.cols, lab.rows);
+        crown = cv::Rect(face.x, face.y - face.height / 2, face.width, face.height / 3) & cv::Rect(0, 0, lab.cols, lab.rows);
         std::vector<double> channels[3];
         for (int y = crown.y; y < crown.br().y; ++y) {
             for (int x = crown.x; x < crown.br().x; ++x) {
@@ -127,6 +127,64 @@ struct HairModel {
 
     bool contains(const cv::Vec3b &p) const { return valid && cv::norm(cv::Vec3d(p) - mean) <= spread; }
 };
+
+// The backdrop behind `person` (a mask), estimated from the backdrop's own pixels around it: at a
+// quarter of the size (a backdrop is smooth), each pixel the weighted mean of the backdrop
+// pixels nearest it (a normalised convolution, widened until it reaches every pixel). Pixels
+// next to the person (its soft edge, a shadow) and far from the backdrop's usual colour (a
+// dark piece of clothing the person mask missed) do not count: an inpainting from the mask's
+// border smeared them into the hole.
+cv::Mat backdropBehind(const cv::Mat &canvas, const cv::Mat &person, int unit) {
+    const double shrink = 0.25;
+    cv::Mat small, around, backdrop;
+    cv::resize(canvas, small, cv::Size(), shrink, shrink, cv::INTER_AREA);
+    cv::dilate(person, around, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(4 * unit + 1, 4 * unit + 1)));
+    cv::resize(around, backdrop, small.size(), 0, 0, cv::INTER_NEAREST);
+    backdrop = backdrop == 0;
+    cv::Mat lab;
+    cv::cvtColor(small, lab, cv::COLOR_RGB2Lab);
+    std::vector<double> channels[3];
+    for (int y = 0; y < lab.rows; ++y) {
+        for (int x = 0; x < lab.cols; ++x) {
+            if (!backdrop.at<uint8_t>(y, x)) continue;
+            for (int k = 0; k < 3; ++k) channels[k].push_back(lab.at<cv::Vec3b>(y, x)[k]);
+        }
+    }
+    if (!channels[0].empty()) {
+        const cv::Vec3d usual(medianOf(channels[0]), medianOf(channels[1]), medianOf(channels[2]));
+        for (int y = 0; y < lab.rows; ++y) {
+            for (int x = 0; x < lab.cols; ++x) {
+                if (cv::norm(cv::Vec3d(lab.at<cv::Vec3b>(y, x)) - usual) > 60) backdrop.at<uint8_t>(y, x) = 0;
+            }
+        }
+    }
+    cv::Mat colour, weight;
+    small.convertTo(colour, CV_32FC3);
+    backdrop.convertTo(weight, CV_32F, 1 / 255.0);
+    cv::Mat weighted;
+    cv::Mat weight3;
+    cv::merge(std::vector<cv::Mat>{weight, weight, weight}, weight3);
+    weighted = colour.mul(weight3);
+    cv::Mat plate(small.size(), CV_32FC3, cv::Scalar::all(0)), done = backdrop.clone();
+    colour.copyTo(plate, backdrop);
+    for (double sigma = 2; sigma < 2.0 * std::max(small.cols, small.rows) && cv::countNonZero(done) < done.total(); sigma *= 2) {
+        cv::Mat sum, share;
+        cv::GaussianBlur(weighted, sum, cv::Size(), sigma);
+        cv::GaussianBlur(weight, share, cv::Size(), sigma);
+        for (int y = 0; y < small.rows; ++y) {
+            for (int x = 0; x < small.cols; ++x) {
+                const float w = share.at<float>(y, x);
+                if (done.at<uint8_t>(y, x) || w < 1e-3f) continue;
+                plate.at<cv::Vec3f>(y, x) = sum.at<cv::Vec3f>(y, x) / w;
+                done.at<uint8_t>(y, x) = 255;
+            }
+        }
+    }
+    cv::Mat full;
+    plate.convertTo(plate, CV_8UC3);
+    cv::resize(plate, full, canvas.size(), 0, 0, cv::INTER_LINEAR);
+    return full;
+}
 
 }  // namespace
 
@@ -326,18 +384,43 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             if (!neck.empty()) body(neck).setTo(255);
         }
 
-        // The old clothes: in the zone, not under a new garment, not smooth skin; not hair
-        // (only near the head: long hair reaches the chest, not the arms or the legs).
-        const double hairBottom = chinY + 2.2 * fh, faceCentre = fx + fw / 2.0;
+        // Hair: its colours near the head (long hair reaches the chest, not the arms or the legs),
+        // in one piece with the hair on the crown: dark clothes beside tied-up hair are not hair.
+        cv::Mat hairMask = cv::Mat::zeros(height, width, CV_8U);
+        if (hair.valid) {
+            const int hairBottom = std::clamp(int(chinY + 2.2 * fh), 0, height), faceCentre = fx + fw / 2;
+            for (int y = 0; y < hairBottom; ++y) {
+                const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
+                const uint8_t *in = silhouette.ptr<uint8_t>(y);
+                uint8_t *h = hairMask.ptr<uint8_t>(y);
+                for (int x = std::max(0, int(faceCentre - 1.3 * fw)); x < std::min(width, int(faceCentre + 1.3 * fw)); ++x) {
+                    if (in[x] && hair.contains(p[x])) h[x] = 255;
+                }
+            }
+            cv::Mat labels;
+            const int count = cv::connectedComponents(hairMask, labels, 8, CV_32S);
+            std::vector<uint8_t> onCrown(count, 0);
+            for (int y = hair.crown.y; y < hair.crown.br().y; ++y) {
+                for (int x = hair.crown.x; x < hair.crown.br().x; ++x) onCrown[labels.at<int>(y, x)] = 1;
+            }
+            onCrown[0] = 0;
+            for (int y = 0; y < height; ++y) {
+                const int *l = labels.ptr<int>(y);
+                uint8_t *h = hairMask.ptr<uint8_t>(y);
+                for (int x = 0; x < width; ++x) h[x] = onCrown[l[x]] ? 255 : 0;
+            }
+        }
+        // The old clothes: in the zone, not under a new garment, not smooth skin, not hair (but
+        // on the arms: hair does not fall there).
         cv::Mat old = cv::Mat::zeros(height, width, CV_8U);
         for (int y = 0; y < height; ++y) {
             const uint8_t *z = zone.ptr<uint8_t>(y), *c = covered.ptr<uint8_t>(y), *a = armMask.ptr<uint8_t>(y), *legs = trouserZone.ptr<uint8_t>(y);
-            const uint8_t *bare = bareArms.ptr<uint8_t>(y);
+            const uint8_t *bare = bareArms.ptr<uint8_t>(y), *h = hairMask.ptr<uint8_t>(y);
             const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
             uint8_t *o = old.ptr<uint8_t>(y);
             for (int x = 0; x < width; ++x) {
                 if (!z[x] || c[x] || (!legs[x] && (bare[x] ? skin.hasHue(p[x]) : bareSkin(y, x)))) continue;
-                if (!a[x] && y < hairBottom && std::abs(x - faceCentre) < 1.3 * fw && hair.contains(p[x])) continue;
+                if (!a[x] && h[x]) continue;
                 o[x] = 255;
             }
         }
@@ -457,20 +540,8 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             }
         }
 
-        // Background: inpainted from around the region, at a quarter of the size (a backdrop is
-        // smooth), then brought back up.
-        if (cv::countNonZero(toBackground) > 0) {
-            const double shrink = 0.25;
-            cv::Mat small, smallMask, filled, full;
-            cv::resize(canvas, small, cv::Size(), shrink, shrink, cv::INTER_AREA);
-            // Only the backdrop may flow in: the whole person is masked, not only the region.
-            cv::Mat grown;
-            cv::dilate(toBackground | silhouette, grown, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(9, 9)));
-            cv::resize(grown, smallMask, small.size(), 0, 0, cv::INTER_NEAREST);
-            cv::inpaint(small, smallMask, filled, 5, cv::INPAINT_TELEA);
-            cv::resize(filled, full, canvas.size(), 0, 0, cv::INTER_LINEAR);
-            full.copyTo(painted, toBackground);
-        }
+        // Background: the backdrop behind the person, from the backdrop around it.
+        if (cv::countNonZero(toBackground) > 0) backdropBehind(canvas, toBackground | silhouette, unit).copyTo(painted, toBackground);
 
         // Blended in over a feathered edge, so no seam shows between skin and what stays.
         cv::Mat weight;
