@@ -392,8 +392,10 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
         cv::Mat hairFront(height, width, CV_8U, cv::Scalar(0));
         if (hl.size() >= 30 && !above.empty()) {
             const double hairL = median(hl), hairA = median(ha), hairB = median(hb);
-            const double tolL = std::max(22.0, 2.5 * 1.48 * mad(hl, hairL)), tolA = std::max(7.0, 2.5 * 1.48 * mad(ha, hairA)),
-                         tolB = std::max(8.0, 2.5 * 1.48 * mad(hb, hairB));
+            // (Bounded: a band catching the parting, a sheen or the backdrop as well as the hair
+            // would otherwise take light clothes at the shoulders for hair.)
+            const double tolL = std::clamp(2.5 * 1.48 * mad(hl, hairL), 22.0, 40.0), tolA = std::clamp(2.5 * 1.48 * mad(ha, hairA), 7.0, 12.0),
+                         tolB = std::clamp(2.5 * 1.48 * mad(hb, hairB), 8.0, 14.0);
             cv::Mat hairLike(height, width, CV_8U, cv::Scalar(0));
             // Long hair reaches the chest: about two and a half faces below the chin.
             const int lowest = std::min(height, fy + int(3.5 * fh));
