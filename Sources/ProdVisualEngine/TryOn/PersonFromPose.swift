@@ -50,12 +50,14 @@ extension ImageEngine {
         return PersonMeasurement(work: work, person: person, silhouette: silhouette, face: inSource, faceDetected: detected)
     }
 
-    /// Below this visibility a knee or an ankle is out of the frame (or hidden): the pose model
-    /// still draws it inside the frame, squeezing the legs of a photo cut at the thighs.
-    static let seenJointVisibility = 0.6
+    /// Below the first visibility a knee or an ankle is out of the frame (or hidden): the pose
+    /// model still draws it inside the frame, squeezing the legs of a photo cut at the thighs.
+    /// Above the second the model's place is taken; between them the two are blended, so that a
+    /// photo and its mirror image, seen a little differently, do not get legs far apart.
+    static let seenJointVisibility = (0.45, 0.75)
 
     /// The joints the landmarks need, image left (the person's right) first. Knees and ankles the
-    /// model does not see are placed by the body's proportions instead: thigh and shin each about
+    /// model does not see are placed by (or blended towards) the body's proportions instead: thigh and shin each about
     /// 0.85 of the shoulders-to-hips length, the thigh straight down; and when the frame cuts the
     /// legs (`legsCutAt`, its bottom), an unseen knee or ankle lies at least there (fashion photos'
     /// legs are long, and one cut above the knees must not get its knees inside the frame).
@@ -64,17 +66,21 @@ extension ImageEngine {
         let shoulders = pose[.rightShoulder].point.midpoint(pose[.leftShoulder].point)
         let hips = pose[.rightHip].point.midpoint(pose[.leftHip].point)
         let limb = 0.85 * shoulders.distance(to: hips)
+        func seen(_ joint: Pose.Joint) -> Double {
+            let (low, high) = seenJointVisibility
+            return min(1, max(0, (pose[joint].visibility - low) / (high - low)))
+        }
+        func blend(_ a: ImagePoint, _ b: ImagePoint, _ t: Double) -> ImagePoint { ImagePoint(x: a.x + (b.x - a.x) * t, y: a.y + (b.y - a.y) * t) }
         func leg(hip: Pose.Joint, knee: Pose.Joint, ankle: Pose.Joint) -> (knee: pv_vto_point, ankle: pv_vto_point) {
             let hipPoint = pose[hip].point
-            // (An ankle counts as seen only below a seen knee: the model squeezes both into a
+            // (An ankle counts as seen only as far as its knee is: the model squeezes both into a
             // frame cut at the knees.)
-            let kneeSeen = pose[knee].visibility >= seenJointVisibility, ankleSeen = kneeSeen && pose[ankle].visibility >= seenJointVisibility
-            let kneePoint = kneeSeen ? pose[knee].point : ImagePoint(x: hipPoint.x, y: max(hipPoint.y + limb, frameBottom ?? -.infinity))
+            let kneeSeen = seen(knee), ankleSeen = min(kneeSeen, seen(ankle))
+            let kneePoint = blend(ImagePoint(x: hipPoint.x, y: max(hipPoint.y + limb, frameBottom ?? -.infinity)), pose[knee].point, kneeSeen)
             let thigh = max(1e-6, hipPoint.distance(to: kneePoint))
             let direction = ImagePoint(x: (kneePoint.x - hipPoint.x) / thigh, y: (kneePoint.y - hipPoint.y) / thigh)
             let shin = max(limb, direction.y > 0.1 ? ((frameBottom ?? 0) - kneePoint.y) / direction.y : 0)
-            let anklePoint = ankleSeen ? pose[ankle].point
-                : ImagePoint(x: kneePoint.x + direction.x * shin, y: kneePoint.y + direction.y * shin)
+            let anklePoint = blend(ImagePoint(x: kneePoint.x + direction.x * shin, y: kneePoint.y + direction.y * shin), pose[ankle].point, ankleSeen)
             return (pv_vto_point(x: kneePoint.x, y: kneePoint.y), pv_vto_point(x: anklePoint.x, y: anklePoint.y))
         }
         let right = leg(hip: .rightHip, knee: .rightKnee, ankle: .rightAnkle), left = leg(hip: .leftHip, knee: .leftKnee, ankle: .leftAnkle)
