@@ -68,32 +68,17 @@ import Testing
     /// out in her skin's tone instead of the black sleeves; the tee covers her torso.
     @Test(arguments: Eyes.allCases)
     func ownSleevesUnderAShortSleevedTeeBecomeSkin(_ eyes: Eyes) throws {
-        let engine = try eyes.engine()
-        let person = try Bench.bytes("vto/persons/01008_00.jpg")
-        let tee = try Bench.bytes("vto/garments/00055_00.jpg")
-        let analysis = try engine.analyzePerson(source: person)
-        let result = try #require(try engine.tryOnDetailed(person: person, garments: [TryOnGarment(bytes: tee)],
-                                                          options: TryOnOptions(watermark: false, format: .png)).first)
-        let output = try engine.decodePixels(result.image.bytes)
-        let photo = try engine.decodePixels(person)
-        let l = analysis.landmarks
-        let face = analysis.face
-        let faceCentre = ImagePoint(x: Double(face.x) + Double(face.width) / 2, y: Double(face.y) + 0.6 * Double(face.height))
-        let skin = lightness(photo, faceCentre, scale: 1, dx: 0, dy: 0)
-        // Along each forearm (a quarter to three quarters from the elbow to the wrist): the
-        // share of pixels darker than half the face's lightness, in the photo and after.
+        let dressed = try Dressed("01008_00.jpg", in: "00055_00.jpg", eyes: eyes)
+        let face = dressed.analysis.face
+        let skin = dressed.before(ImagePoint(x: Double(face.x) + Double(face.width) / 2, y: Double(face.y) + 0.6 * Double(face.height)))
+        // Along each forearm: the share of pixels darker than half the face's lightness, in the
+        // photo and after.
         for side in 0..<2 {
-            var darkBefore = 0.0, darkAfter = 0.0, samples = 0.0
-            for step in 0...10 {
-                let t = 0.25 + 0.05 * Double(step)
-                let point = ImagePoint(x: l.elbows[side].x + (l.wrists[side].x - l.elbows[side].x) * t,
-                                       y: l.elbows[side].y + (l.wrists[side].y - l.elbows[side].y) * t)
-                samples += 1
-                if lightness(photo, point, scale: 1, dx: 0, dy: 0) < 0.5 * skin { darkBefore += 1 }
-                if lightness(output, point, scale: result.scale, dx: result.offsetX, dy: result.offsetY) < 0.5 * skin { darkAfter += 1 }
-            }
-            #expect(darkBefore / samples > 0.25, "\(eyes) side \(side): the sleeve is dark in the photo (\(darkBefore) of \(samples))")
-            #expect(darkAfter / samples < 0.2, "\(eyes) side \(side): the forearm is skin after the try-on (\(darkAfter) of \(samples) dark)")
+            let points = dressed.forearm(side)
+            let darkBefore = Double(points.filter { dressed.before($0) < 0.5 * skin }.count) / Double(points.count)
+            let darkAfter = Double(points.filter { dressed.after($0) < 0.5 * skin }.count) / Double(points.count)
+            #expect(darkBefore > 0.25, "\(eyes) side \(side): the sleeve is dark in the photo (\(darkBefore) of the forearm)")
+            #expect(darkAfter < 0.2, "\(eyes) side \(side): the forearm is skin after the try-on (\(darkAfter) of it dark)")
         }
     }
 
@@ -101,60 +86,66 @@ import Testing
     /// below the tee's sleeves, stay as photographed (they are her skin, not a sleeve to hide).
     @Test(arguments: Eyes.allCases)
     func bareArmsInShadowStayAsPhotographed(_ eyes: Eyes) throws {
-        let engine = try eyes.engine()
-        let person = try Bench.bytes("vto/persons/14627_00.jpg")
-        let analysis = try engine.analyzePerson(source: person)
-        let result = try #require(try engine.tryOnDetailed(person: person, garments: [TryOnGarment(bytes: try Bench.bytes("vto/garments/00055_00.jpg"))],
-                                                          options: TryOnOptions(watermark: false, format: .png)).first)
-        let output = try engine.decodePixels(result.image.bytes)
-        let photo = try engine.decodePixels(person)
-        let l = analysis.landmarks
+        let dressed = try Dressed("14627_00.jpg", in: "00055_00.jpg", eyes: eyes)
         for side in 0..<2 {
-            var difference = 0.0, samples = 0.0
-            for step in 0...10 {
-                let t = 0.25 + 0.05 * Double(step)
-                let point = ImagePoint(x: l.elbows[side].x + (l.wrists[side].x - l.elbows[side].x) * t,
-                                       y: l.elbows[side].y + (l.wrists[side].y - l.elbows[side].y) * t)
-                difference += abs(lightness(output, point, scale: result.scale, dx: result.offsetX, dy: result.offsetY) - lightness(photo, point, scale: 1, dx: 0, dy: 0))
-                samples += 1
-            }
-            #expect(difference / samples < 12, "\(eyes) side \(side): the bare forearm changed by \(difference / samples) in lightness")
+            let points = dressed.forearm(side)
+            let change = points.map { abs(dressed.after($0) - dressed.before($0)) }.reduce(0, +) / Double(points.count)
+            #expect(change < 12, "\(eyes) side \(side): the bare forearm changed by \(change) in lightness")
         }
     }
 
     /// Full-length trousers on a photo cut at the thighs run down out of the frame, as the legs
     /// do, instead of ending above the frame's edge on legs the pose model squeezed into it.
     @Test func fullLengthTrousersRunOffAPhotoCutAtTheThighs() throws {
-        let engine = try Eyes.models.engine()
-        let person = try Bench.bytes("vto/persons/model_2.png")
-        let analysis = try engine.analyzePerson(source: person)
-        let result = try #require(try engine.tryOnDetailed(person: person, garments: [TryOnGarment(bytes: try Bench.bytes("vto/garments/051991_1.jpg"))],
-                                                          options: TryOnOptions(watermark: false, format: .png)).first)
-        let output = try engine.decodePixels(result.image.bytes)
-        let photo = try engine.decodePixels(person)
-        let l = analysis.landmarks
+        let dressed = try Dressed("model_2.png", in: "051991_1.jpg", eyes: .models)
+        let hips = dressed.analysis.landmarks.hips
         // Along the photo's last rows, across the hips' width: the yellow skirt there gives way
         // to the navy trousers.
-        var difference = 0.0, samples = 0.0
-        for step in 0...10 {
-            let point = ImagePoint(x: l.hips.left.x + (l.hips.right.x - l.hips.left.x) * Double(step) / 10, y: Double(photo.height) - 8)
-            difference += abs(lightness(output, point, scale: result.scale, dx: result.offsetX, dy: result.offsetY) - lightness(photo, point, scale: 1, dx: 0, dy: 0))
-            samples += 1
-        }
-        #expect(difference / samples > 40, "the frame's bottom changed by \(difference / samples) in lightness")
+        let points = (0...10).map { ImagePoint(x: hips.left.x + (hips.right.x - hips.left.x) * Double($0) / 10, y: Double(dressed.photo.height) - 8) }
+        let change = points.map { abs(dressed.after($0) - dressed.before($0)) }.reduce(0, +) / Double(points.count)
+        #expect(change > 40, "the frame's bottom changed by \(change) in lightness")
     }
 
-    /// The mean lightness of a 7×7 patch around `p` mapped by `scale` and the offsets.
-    func lightness(_ image: PixelImage, _ p: ImagePoint, scale: Double, dx: Double, dy: Double) -> Double {
-        var total = 0.0, count = 0.0
-        for oy in -3...3 {
-            for ox in -3...3 {
-                let x = Int(p.x * scale + dx) + ox, y = Int(p.y * scale + dy) + oy
-                guard x >= 0, y >= 0, x < image.width, y < image.height else { continue }
-                total += image.rgb(x: x, y: y).map(Double.init).reduce(0, +) / 3
-                count += 1
+    /// A bench person dressed in one bench garment (PNG, no mark): the photo, the try-on and the
+    /// person's analysis, with lightness compared at the photo's points.
+    struct Dressed {
+        let photo: PixelImage, output: PixelImage, result: TryOnResult, analysis: PersonAnalysis
+
+        init(_ person: String, in garment: String, eyes: Eyes) throws {
+            let engine = try eyes.engine()
+            let bytes = try Bench.bytes("vto/persons/\(person)")
+            analysis = try engine.analyzePerson(source: bytes)
+            result = try #require(try engine.tryOnDetailed(person: bytes, garments: [TryOnGarment(bytes: try Bench.bytes("vto/garments/\(garment)"))],
+                                                          options: TryOnOptions(watermark: false, format: .png)).first)
+            output = try engine.decodePixels(result.image.bytes)
+            photo = try engine.decodePixels(bytes)
+        }
+
+        /// The mean lightness of a 7×7 patch around a point of the photo, in the photo and where
+        /// the try-on placed it.
+        func before(_ p: ImagePoint) -> Double { Self.lightness(photo, x: p.x, y: p.y) }
+        func after(_ p: ImagePoint) -> Double { Self.lightness(output, x: p.x * result.scale + result.offsetX, y: p.y * result.scale + result.offsetY) }
+
+        /// Points along a forearm, a quarter to three quarters of the way from the elbow to the wrist.
+        func forearm(_ side: Int) -> [ImagePoint] {
+            let l = analysis.landmarks
+            return (0...10).map { step in
+                let t = 0.25 + 0.05 * Double(step)
+                return ImagePoint(x: l.elbows[side].x + (l.wrists[side].x - l.elbows[side].x) * t, y: l.elbows[side].y + (l.wrists[side].y - l.elbows[side].y) * t)
             }
         }
-        return total / max(1, count)
+
+        static func lightness(_ image: PixelImage, x cx: Double, y cy: Double) -> Double {
+            var total = 0.0, count = 0.0
+            for oy in -3...3 {
+                for ox in -3...3 {
+                    let x = Int(cx) + ox, y = Int(cy) + oy
+                    guard x >= 0, y >= 0, x < image.width, y < image.height else { continue }
+                    total += image.rgb(x: x, y: y).map(Double.init).reduce(0, +) / 3
+                    count += 1
+                }
+            }
+            return total / max(1, count)
+        }
     }
 }
