@@ -59,9 +59,9 @@ cv::Mat limbField(int width, int height, const pv_vto_point *joints, const doubl
 
 // Where a band of the old top's colour that starts at row `from` (below a new hem) ends,
 // before row `to`: the first of three rows in a row whose median colour within `mask` is more
-// than 25 (CIELAB, 8-bit) from the band's first rows'; `from` when no fifth of the old top's
-// colours (`oldTop`, its pixels above the hem) is within 25 of the band's first rows, or when
-// there is no such change.
+// than 25 (CIELAB, 8-bit) from the band's first rows' and like less than a twentieth of the old
+// top's colours (`oldTop`, its pixels above the hem); `from` when no fifth of those is within 25
+// of the band's first rows, or when there is no such change.
 int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int unit, const std::vector<cv::Vec3d> &oldTop) {
     from = std::max(0, from);
     to = std::min(lab.rows, to);
@@ -81,13 +81,17 @@ int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int uni
     int start = from;
     while (start < to && !median(start, reference)) ++start;
     if (start >= to) return from;
-    const auto alike = std::count_if(oldTop.begin(), oldTop.end(), [&](const cv::Vec3d &c) { return cv::norm(c - reference) <= 25; });
-    if (alike < 0.2 * double(oldTop.size())) return from;
+    // The share of the old top's colours within 25 of a colour.
+    auto share = [&](const cv::Vec3d &colour) {
+        return std::count_if(oldTop.begin(), oldTop.end(), [&](const cv::Vec3d &c) { return cv::norm(c - colour) <= 25; }) / double(oldTop.size());
+    };
+    if (share(reference) < 0.2) return from;
     int changed = 0;
     for (int y = start + unit; y < to; ++y) {
         cv::Vec3d here;
         if (!median(y, here)) continue;
-        if (cv::norm(here - reference) > 25) {
+        // (A shade of the old top, its own shadow above the waistband, is still the old top.)
+        if (cv::norm(here - reference) > 25 && share(here) < 0.05) {
             if (++changed == 3) return y - 2;
         } else {
             changed = 0;
@@ -261,18 +265,22 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             if (bottom > top) band.rowRange(top, bottom).setTo(255);
             return band;
         };
-        // Rows from `from` down to the upper garments' hem: in each column where the garments reach
-        // down near it, their own lowest pixel (a slanted or curved hem leaves the bottoms below
-        // it as they are), elsewhere the hem's lowest row.
+        // The upper garments' own hem in a column: their lowest pixel there when they reach down
+        // near their lowest row (a slanted or curved hem), else -1.
+        auto hemAt = [&](int x) {
+            const int last = std::clamp(int(upperBottom), 0, height - 1), near = std::max(0, int(upperBottom - 0.5 * fh));
+            for (int y = last; y >= near; --y) {
+                if (covered.at<uint8_t>(y, x)) return y;
+            }
+            return -1;
+        };
+        // Rows from `from` down to the upper garments' hem, in each column its own: the bottoms
+        // below a slanted or curved hem stay as they are.
         auto aboveHem = [&](double from) {
             cv::Mat band = cv::Mat::zeros(height, width, CV_8U);
-            const int top = std::clamp(int(from), 0, height), last = std::clamp(int(upperBottom), 0, height - 1);
-            const int near = std::clamp(int(upperBottom - 0.5 * fh), top, height);
+            const int top = std::clamp(int(from), 0, height);
             for (int x = 0; x < width; ++x) {
-                int bottom = last + 1;
-                for (int y = last; y >= near; --y) {
-                    if (covered.at<uint8_t>(y, x)) { bottom = y + 1; break; }
-                }
+                const int hem = hemAt(x), bottom = hem >= 0 ? hem + 1 : std::clamp(int(upperBottom) + 1, 0, height);
                 for (int y = top; y < bottom; ++y) band.at<uint8_t>(y, x) = 255;
             }
             return band;
@@ -454,10 +462,17 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 const int x1 = std::clamp(int(legs[1].joints[0].x + 0.6 * legs[1].width), 0, width);
                 if (x1 > x0) between.colRange(x0, x1).setTo(255);
                 between &= silhouette & ~covered;
-                const int start = int(upperBottom) + unit;
+                // From the hem's highest point between the hips (the band shows below a curved
+                // hem's sides too).
+                int hemTop = int(upperBottom);
+                for (int x = x0; x < x1; ++x) {
+                    const int hem = hemAt(x);
+                    if (hem >= 0) hemTop = std::min(hemTop, hem);
+                }
+                const int start = hemTop + 1;
                 const int below = oldTopEnd(lab, between, start, int(upperBottom + 1.0 * fh), unit, oldTop);
                 if (below > start) {
-                    midriff = between & rows(upperBottom, below);
+                    midriff = between & rows(hemTop, below);
                     old |= midriff;
                 }
             }
