@@ -162,13 +162,11 @@ cv::Mat backdropBehind(const cv::Mat &canvas, const cv::Mat &person, int unit) {
             }
         }
     }
-    cv::Mat colour, weight;
+    cv::Mat colour, weight, weight3;
     small.convertTo(colour, CV_32FC3);
     backdrop.convertTo(weight, CV_32F, 1 / 255.0);
-    cv::Mat weighted;
-    cv::Mat weight3;
     cv::merge(std::vector<cv::Mat>{weight, weight, weight}, weight3);
-    weighted = colour.mul(weight3);
+    const cv::Mat weighted = colour.mul(weight3);
     cv::Mat plate(small.size(), CV_32FC3, cv::Scalar::all(0)), done = backdrop.clone();
     colour.copyTo(plate, backdrop);
     for (double sigma = 2; sigma < 2.0 * std::max(small.cols, small.rows) && cv::countNonZero(done) < done.total(); sigma *= 2) {
@@ -308,8 +306,8 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 const pv_vto_point joints[] = {j[0], j[1], j[2], point(lerp(j[2].x, j[3].x, 0.5), lerp(j[2].y, j[3].y, 0.5))};
                 const double radii[] = {0.55 * w, 0.42 * w, 0.3 * w, 0.3 * w};
                 armField = cv::min(armField, limbField(width, height, joints, radii, 4));
-                // A loose sleeve's reach: over three times the arm's width at the shoulder (a sleeve flares
-                // out from an arm held away from the body), narrowing through the elbow to
+                // A loose sleeve's reach: over three arm widths across at the shoulder (a sleeve
+                // flares out from an arm held away from the body), narrowing through the elbow to
                 // the wrist (beside a hand is whatever the hand is at: a skirt, a bag).
                 const double reach[] = {1.7 * w, 1.0 * w, 0.33 * w};
                 sleeves |= limbField(width, height, joints, reach, 3) <= 1.0f;
@@ -360,8 +358,8 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // long: a fingertip landmark further out (a hand in a pocket) must not make it huge.
         for (int side = 0; side < 2; ++side) {
             const pv_vto_point &wrist = arms[side].joints[2], &tip = arms[side].joints[3];
-            const double reach = std::min(std::hypot(tip.x - wrist.x, tip.y - wrist.y), 1.0 * fh);
-            const double t = 0.85 * reach / std::max(1e-6, std::hypot(tip.x - wrist.x, tip.y - wrist.y));
+            const double length = std::hypot(tip.x - wrist.x, tip.y - wrist.y), reach = std::min(length, 1.0 * fh);
+            const double t = 0.85 * reach / std::max(1e-6, length);
             const pv_vto_point palm = point(lerp(wrist.x, tip.x, t), lerp(wrist.y, tip.y, t));
             cv::circle(zone, rounded(palm), std::max(2, int(std::max(0.15 * fw, 0.35 * reach))), cv::Scalar(0), cv::FILLED);
         }
