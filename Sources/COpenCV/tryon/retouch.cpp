@@ -306,10 +306,10 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 const pv_vto_point joints[] = {j[0], j[1], j[2], point(lerp(j[2].x, j[3].x, 0.5), lerp(j[2].y, j[3].y, 0.5))};
                 const double radii[] = {0.55 * w, 0.42 * w, 0.3 * w, 0.3 * w};
                 armField = cv::min(armField, limbField(width, height, joints, radii, 4));
-                // A loose sleeve's reach: over three arm widths across at the shoulder (a sleeve
+                // A loose sleeve's reach: four arm widths across at the shoulder (a sleeve
                 // flares out from an arm held away from the body), narrowing through the elbow to
                 // the wrist (beside a hand is whatever the hand is at: a skirt, a bag).
-                const double reach[] = {1.7 * w, 1.0 * w, 0.33 * w};
+                const double reach[] = {2.0 * w, 1.2 * w, 0.33 * w};
                 sleeves |= limbField(width, height, joints, reach, 3) <= 1.0f;
             }
             for (int side = 0; side < 2 && sleeveless; ++side) {
