@@ -162,7 +162,7 @@ struct SkinModel {
                 ls.push_back(p[0]);
                 as.push_back(p[1]);
                 bs.push_back(p[2]);
-                hues.push_back(hueOf(p));
+                hues.push_back(hueOf(p[1], p[2]));
             }
         }
         if (ls.size() < 9) return;
@@ -172,7 +172,7 @@ struct SkinModel {
         chroma = std::hypot(a - 128, b - 128);
         // A grey face (a black-and-white photo, a mask) has no hue to go by.
         if (chroma < 6) return;
-        hue = std::atan2(b - 128, a - 128) * 180 / M_PI;
+        hue = hueOf(a, b);
         std::vector<double> deviations;
         for (double h : hues) deviations.push_back(std::abs(hueDifference(h, hue)));
         hueTolerance = std::clamp(2.5 * 1.48 * medianOf(deviations), 15.0, 25.0);
@@ -182,17 +182,18 @@ struct SkinModel {
     bool contains(const cv::Vec3b &p) const {
         if (!valid) return false;
         const double c = std::hypot(p[1] - 128.0, p[2] - 128.0), dl = p[0] - l;
-        return c >= std::max(5.0, 0.4 * chroma) && c <= 2.2 * chroma + 8 && std::abs(hueDifference(hueOf(p), hue)) <= hueTolerance &&
+        return c >= std::max(5.0, 0.4 * chroma) && c <= 2.2 * chroma + 8 && std::abs(hueDifference(hueOf(p[1], p[2]), hue)) <= hueTolerance &&
                dl > -120 && dl < 45;
     }
 
     // The skin's hue, more loosely (shade and highlights shift it towards yellow), and some colour:
     // skin the pose says is there, whatever its light; grey, white and black clothes fail.
     bool hasHue(const cv::Vec3b &p) const {
-        return valid && std::hypot(p[1] - 128.0, p[2] - 128.0) >= 4 && std::abs(hueDifference(hueOf(p), hue)) <= 35;
+        return valid && std::hypot(p[1] - 128.0, p[2] - 128.0) >= 4 && std::abs(hueDifference(hueOf(p[1], p[2]), hue)) <= 35;
     }
 
-    static double hueOf(const cv::Vec3b &p) { return std::atan2(p[2] - 128.0, p[1] - 128.0) * 180 / M_PI; }
+    // Hue in degrees of 8-bit Lab's a and b (offset by 128).
+    static double hueOf(double a, double b) { return std::atan2(b - 128.0, a - 128.0) * 180 / M_PI; }
     static double hueDifference(double h, double reference) { return std::remainder(h - reference, 360.0); }
 
     // Skin pixels of an 8-bit Lab image within `within` (255 = where to look).

@@ -57,10 +57,11 @@ extension ImageEngine {
     static let seenJointVisibility = (0.45, 0.75)
 
     /// The joints the landmarks need, image left (the person's right) first. Knees and ankles the
-    /// model does not see are placed by (or blended towards) the body's proportions instead: thigh and shin each about
-    /// 0.85 of the shoulders-to-hips length, the thigh straight down; and when the frame cuts the
-    /// legs (`legsCutAt`, its bottom), an unseen knee or ankle lies at least there (fashion photos'
-    /// legs are long, and one cut above the knees must not get its knees inside the frame).
+    /// model does not see are placed by (or blended towards) the body's proportions instead:
+    /// thigh and shin each about 0.85 of the shoulders-to-hips length, the thigh straight down;
+    /// and when the frame cuts the legs (`legsCutAt`, its bottom), an unseen knee or ankle lies at
+    /// least there (fashion photos' legs are long, and one cut above the knees must not get its
+    /// knees inside the frame).
     static func skeleton(_ pose: Pose, legsCutAt frameBottom: Double?) -> pv_vto_skeleton {
         func p(_ joint: Pose.Joint) -> pv_vto_point { pv_vto_point(x: pose[joint].point.x, y: pose[joint].point.y) }
         let shoulders = pose[.rightShoulder].point.midpoint(pose[.leftShoulder].point)
