@@ -106,6 +106,45 @@ import Testing
         #expect(change > 40, "the frame's bottom changed by \(change) in lightness")
     }
 
+    /// Trousers on a woman in a flared yellow skirt: the skirt's sides, wider than her legs,
+    /// do not show beside the trousers (a hand beside them stays).
+    @Test func aSkirtWiderThanNewTrousersDoesNotShowBesideThem() throws {
+        let dressed = try Dressed("model_2.png", in: "051991_1.jpg", eyes: .models)
+        let l = dressed.analysis.landmarks
+        let skirt = dressed.photo.rgb(x: Int((l.hips.left.x + l.hips.right.x) / 2), y: Int(l.hips.left.y + 0.35 * (Double(dressed.photo.height) - l.hips.left.y)))
+        // Across the whole width, from the hips down: the pixels of the skirt's colour, in the
+        // photo and where the try-on placed those rows.
+        func skirtPixels(_ image: PixelImage, from top: Double, to bottom: Double) -> Int {
+            var count = 0
+            for y in stride(from: Int(top), to: Int(bottom), by: 2) {
+                for x in stride(from: 0, to: image.width, by: 2) {
+                    let p = image.rgb(x: x, y: y)
+                    if zip(p, skirt).map({ abs(Int($0) - Int($1)) }).max()! < 30 { count += 1 }
+                }
+            }
+            return count
+        }
+        let top = l.hips.left.y, bottom = Double(dressed.photo.height)
+        let before = skirtPixels(dressed.photo, from: top, to: bottom)
+        let after = skirtPixels(dressed.output, from: top * dressed.result.scale + dressed.result.offsetY, to: bottom * dressed.result.scale + dressed.result.offsetY)
+        #expect(before > 2000, "the skirt shows in the photo (\(before) samples)")
+        #expect(Double(after) < 0.07 * Double(before), "\(after) samples of the skirt's colour stay beside the trousers, of \(before)")
+    }
+
+    /// A cami on a woman in black long sleeves over a leopard skirt, her hands beside it: the
+    /// sleeves go, the skirt's sides beside her hands stay as photographed.
+    @Test func aSkirtBesideTheHandsStaysWhenTheSleevesGo() throws {
+        let dressed = try Dressed("01008_00.jpg", in: "048769_1.jpg", eyes: .models)
+        let l = dressed.analysis.landmarks
+        let across = l.hips.right.x - l.hips.left.x
+        // Down each side of the skirt, from below the hips to near the frame's bottom.
+        for (side, x) in [l.hips.left.x - 0.05 * across, l.hips.right.x + 0.05 * across].enumerated() {
+            let points = stride(from: l.hips.left.y + 30, to: Double(dressed.photo.height) - 40, by: 12).map { ImagePoint(x: x, y: $0) }
+            let change = points.map { abs(dressed.after($0) - dressed.before($0)) }.reduce(0, +) / Double(points.count)
+            #expect(change < 12, "side \(side): the skirt beside the hand changed by \(change) in lightness")
+        }
+    }
+
     /// A bench person dressed in one bench garment (PNG, no mark): the photo, the try-on and the
     /// person's analysis, with lightness compared at the photo's points.
     struct Dressed {

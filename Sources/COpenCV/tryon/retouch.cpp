@@ -100,6 +100,37 @@ int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int uni
     return from;
 }
 
+// How often colours occur among some pixels: 8-bit Lab in bins of 32 lightness by 8 by 8, read
+// with their neighbours (a colour a bin away is the same in other light).
+class ColourHistogram {
+  public:
+    void add(const cv::Vec3b &p) {
+        ++bins_[index(p[0] >> 5, p[1] >> 3, p[2] >> 3)];
+        ++total_;
+    }
+    size_t total() const { return total_; }
+    // The share of the pixels whose colour is within a bin of p's.
+    double density(const cv::Vec3b &p) const {
+        if (total_ == 0) return 0;
+        const int l = p[0] >> 5, a = p[1] >> 3, b = p[2] >> 3;
+        double sum = 0;
+        for (int dl = -1; dl <= 1; ++dl) {
+            for (int da = -1; da <= 1; ++da) {
+                for (int db = -1; db <= 1; ++db) {
+                    const int nl = l + dl, na = a + da, nb = b + db;
+                    if (nl >= 0 && nl < 8 && na >= 0 && na < 32 && nb >= 0 && nb < 32) sum += bins_[index(nl, na, nb)];
+                }
+            }
+        }
+        return sum / double(total_);
+    }
+
+  private:
+    static int index(int l, int a, int b) { return (l * 32 + a) * 32 + b; }
+    std::vector<uint32_t> bins_ = std::vector<uint32_t>(8 * 32 * 32, 0);
+    size_t total_ = 0;
+};
+
 // The colours of the hair: the silhouette's pixels in a band above the face box (clear of the
 // forehead), their median and a robust spread, so that a bald or short-haired head's skin and the
 // backdrop do not widen it to everything.
@@ -132,6 +163,33 @@ struct HairModel {
     bool contains(const cv::Vec3b &p) const { return valid && cv::norm(cv::Vec3d(p) - mean) <= spread; }
 };
 
+// `image` (8-bit, three channels) where `known`, and elsewhere the weighted mean of the known
+// pixels nearest: a normalised convolution from `sigma` on, widened until it reaches every pixel.
+cv::Mat spreadFrom(const cv::Mat &image, const cv::Mat &known, double sigma) {
+    cv::Mat colour, weight, weight3;
+    image.convertTo(colour, CV_32FC3);
+    known.convertTo(weight, CV_32F, 1 / 255.0);
+    cv::merge(std::vector<cv::Mat>{weight, weight, weight}, weight3);
+    const cv::Mat weighted = colour.mul(weight3);
+    cv::Mat plate(image.size(), CV_32FC3, cv::Scalar::all(0)), done = known.clone();
+    colour.copyTo(plate, known);
+    for (; sigma < 2.0 * std::max(image.cols, image.rows) && cv::countNonZero(done) < int(done.total()); sigma *= 2) {
+        cv::Mat sum, share;
+        cv::GaussianBlur(weighted, sum, cv::Size(), sigma);
+        cv::GaussianBlur(weight, share, cv::Size(), sigma);
+        for (int y = 0; y < image.rows; ++y) {
+            for (int x = 0; x < image.cols; ++x) {
+                const float w = share.at<float>(y, x);
+                if (done.at<uint8_t>(y, x) || w < 1e-3f) continue;
+                plate.at<cv::Vec3f>(y, x) = sum.at<cv::Vec3f>(y, x) / w;
+                done.at<uint8_t>(y, x) = 255;
+            }
+        }
+    }
+    plate.convertTo(plate, CV_8UC3);
+    return plate;
+}
+
 // The backdrop behind `person` (a mask), estimated from the backdrop's own pixels around it: at a
 // quarter of the size (a backdrop is smooth), each pixel the weighted mean of the backdrop
 // pixels nearest it (a normalised convolution, widened until it reaches every pixel). Pixels
@@ -162,29 +220,8 @@ cv::Mat backdropBehind(const cv::Mat &canvas, const cv::Mat &person, int unit) {
             }
         }
     }
-    cv::Mat colour, weight, weight3;
-    small.convertTo(colour, CV_32FC3);
-    backdrop.convertTo(weight, CV_32F, 1 / 255.0);
-    cv::merge(std::vector<cv::Mat>{weight, weight, weight}, weight3);
-    const cv::Mat weighted = colour.mul(weight3);
-    cv::Mat plate(small.size(), CV_32FC3, cv::Scalar::all(0)), done = backdrop.clone();
-    colour.copyTo(plate, backdrop);
-    for (double sigma = 2; sigma < 2.0 * std::max(small.cols, small.rows) && cv::countNonZero(done) < done.total(); sigma *= 2) {
-        cv::Mat sum, share;
-        cv::GaussianBlur(weighted, sum, cv::Size(), sigma);
-        cv::GaussianBlur(weight, share, cv::Size(), sigma);
-        for (int y = 0; y < small.rows; ++y) {
-            for (int x = 0; x < small.cols; ++x) {
-                const float w = share.at<float>(y, x);
-                if (done.at<uint8_t>(y, x) || w < 1e-3f) continue;
-                plate.at<cv::Vec3f>(y, x) = sum.at<cv::Vec3f>(y, x) / w;
-                done.at<uint8_t>(y, x) = 255;
-            }
-        }
-    }
     cv::Mat full;
-    plate.convertTo(plate, CV_8UC3);
-    cv::resize(plate, full, canvas.size(), 0, 0, cv::INTER_LINEAR);
+    cv::resize(spreadFrom(small, backdrop, 2), full, canvas.size(), 0, 0, cv::INTER_LINEAR);
     return full;
 }
 
@@ -218,15 +255,24 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         const int unit = std::max(1, int(std::lround(0.04 * fw)));
         // Skin is smooth: a print in skin-like colours (leopard, tan stripes) is not skin. Only
         // fine detail counts: the shading across a rounded arm is a broad gradient, not a print.
+        // It is measured within the person only: an arm's outline against the backdrop is not
+        // a print on the arm.
         cv::Mat texture;
         {
-            cv::Mat l, broad, detail;
+            cv::Mat l, inside, broad, detail, share;
             cv::extractChannel(lab, l, 0);
             l.convertTo(l, CV_32F);
-            cv::GaussianBlur(l, broad, cv::Size(), std::max(1.0, unit / 2.0));
-            detail = l - broad;
-            cv::blur(detail.mul(detail), texture, cv::Size(4 * unit + 1, 4 * unit + 1));
-            cv::sqrt(texture, texture);
+            silhouette.convertTo(inside, CV_32F, 1 / 255.0);
+            const auto maskedBlur = [&](const cv::Mat &values, auto &&blur) {
+                cv::Mat sum, weight;
+                blur(values.mul(inside), sum);
+                blur(inside, weight);
+                return cv::Mat(sum / cv::max(weight, 1e-3));
+            };
+            const auto fine = [&](const cv::Mat &in, cv::Mat &out) { cv::GaussianBlur(in, out, cv::Size(), std::max(1.0, unit / 2.0)); };
+            const auto local = [&](const cv::Mat &in, cv::Mat &out) { cv::blur(in, out, cv::Size(4 * unit + 1, 4 * unit + 1)); };
+            detail = l - maskedBlur(l, fine);
+            cv::sqrt(maskedBlur(detail.mul(detail), local), texture);
         }
         auto bareSkin = [&](int y, int x) { return skin.contains(lab.at<cv::Vec3b>(y, x)) && texture.at<float>(y, x) < kSkinTexture; };
         // The share of the person's pixels along the upper arm's first part, below the shoulder,
@@ -257,6 +303,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         cv::Mat armMask = cv::Mat::zeros(height, width, CV_8U), legMask = cv::Mat::zeros(height, width, CV_8U);
         cv::Mat armField(height, width, CV_32F, cv::Scalar(1e9f));
         cv::Mat trouserZone = cv::Mat::zeros(height, width, CV_8U), midriff = cv::Mat::zeros(height, width, CV_8U);
+        cv::Mat besideLegs = cv::Mat::zeros(height, width, CV_8U), cuffReach = cv::Mat::zeros(height, width, CV_8U);
         auto rows = [&](double from, double to) {
             cv::Mat band = cv::Mat::zeros(height, width, CV_8U);
             const int top = std::clamp(int(from), 0, height), bottom = std::clamp(int(to), 0, height);
@@ -311,6 +358,10 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 // the wrist (beside a hand is whatever the hand is at: a skirt, a bag).
                 const double reach[] = {2.0 * w, 1.2 * w, 0.33 * w};
                 sleeves |= limbField(width, height, joints, reach, 3) <= 1.0f;
+                // Further out along the forearm, and over the wrist, a loose cuff is told from
+                // what the hand is at by its colours.
+                const double cuff[] = {2.0 * w, 1.2 * w, 0.9 * w, 0.9 * w};
+                cuffReach |= limbField(width, height, joints, cuff, 4) <= 1.0f;
             }
             for (int side = 0; side < 2 && sleeveless; ++side) {
                 const double w = arms[side].width;
@@ -348,7 +399,13 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             lower.setTo(0, hands);
             zone |= lower;
             // New trousers cover the legs: nothing between or beside them is the person's skin.
-            if (trousers) trouserZone = lower;
+            // Beside them, as far as the person reaches (a flared skirt, wide jeans), what has
+            // the old bottoms' colours is theirs too.
+            if (trousers) {
+                trouserZone = lower;
+                // (There a skirt is told from an arm and a sleeve by its colours.)
+                besideLegs = rows(lowerTop, ankles) & silhouette & ~lower & ~zone;
+            }
         }
         // (With the silhouette's soft edge: a dark sleeve's last pixels would stay as a line.)
         cv::Mat edged;
@@ -356,13 +413,20 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         zone &= edged;
         // The hands stay as they are (their shadows are not clothes). A hand is about a face
         // long: a fingertip landmark further out (a hand in a pocket) must not make it huge.
+        cv::Mat palms = cv::Mat::zeros(height, width, CV_8U);
         for (int side = 0; side < 2; ++side) {
             const pv_vto_point &wrist = arms[side].joints[2], &tip = arms[side].joints[3];
             const double length = std::hypot(tip.x - wrist.x, tip.y - wrist.y), reach = std::min(length, 1.0 * fh);
             const double t = 0.85 * reach / std::max(1e-6, length);
             const pv_vto_point palm = point(lerp(wrist.x, tip.x, t), lerp(wrist.y, tip.y, t));
-            cv::circle(zone, rounded(palm), std::max(2, int(std::max(0.15 * fw, 0.35 * reach))), cv::Scalar(0), cv::FILLED);
+            cv::circle(palms, rounded(palm), std::max(2, int(std::max(0.15 * fw, 0.35 * reach))), cv::Scalar(255), cv::FILLED);
         }
+        // A long sleeve's cuff reaches over the wrist to the hand: there the colours tell the
+        // cuff from the hand and what it holds.
+        const cv::Mat cuffs = (cuffReach & silhouette & ~zone) | (palms & zone & armMask);
+        zone.setTo(0, palms);
+        // (Beside new trousers the colours tell a hand from a skirt.)
+        zone |= besideLegs | cuffs;
         // The face and the head stay as they are.
         const cv::Rect head = cv::Rect(fx - fw / 4, fy - fh, fw + fw / 2, int(chinY - (fy - fh)) + 1) & frame;
         if (!head.empty()) zone(head).setTo(0);
@@ -416,24 +480,97 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 for (int x = 0; x < width; ++x) h[x] = onCrown[l[x]] ? 255 : 0;
             }
         }
-        // The old clothes: in the zone, not under a new garment, not smooth skin, not hair (but
-        // on the arms: hair does not fall there).
-        cv::Mat old = cv::Mat::zeros(height, width, CV_8U);
+        // The colours of the person's clothes (what the new garments cover of the torso, skin and
+        // hair left out) and of their bare skin: skin in shade, darker and redder than any skin
+        // the skin test accepts, is told from clothes of the skin's hue by which it is more like.
+        // The old bottoms' colours are those under the new trousers (bare legs below a skirt's
+        // hem among them: a colour the bottoms show much more often than the skin is clothes).
+        // What the person wears over the hips, from the legs' cores between hips and knees: an
+        // arm's zone reaches over it beside the hips.
+        cv::Mat hipCores = cv::Mat::zeros(height, width, CV_8U);
+        for (int side = 0; side < 2; ++side) drawLimb(hipCores, legs[side].joints, 2, {0.7 * legs[side].width});
+        ColourHistogram clothesColours, skinColours, bottomsColours, topColours, hipColours;
+        for (int y = 0; y < height; ++y) {
+            const bool aboveBottoms = y > chinY && (lowerTop < 0 || y < lowerTop);
+            const uint8_t *in = silhouette.ptr<uint8_t>(y), *t = torso.ptr<uint8_t>(y), *c = covered.ptr<uint8_t>(y), *h = hairMask.ptr<uint8_t>(y);
+            const uint8_t *legs = trouserZone.ptr<uint8_t>(y), *beside = besideLegs.ptr<uint8_t>(y);
+            const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
+            for (int x = 0; x < width; ++x) {
+                if (!in[x]) continue;
+                // (Skin as the skin test sees it away from the bottoms: a yellow skirt passes it.)
+                const bool bare = bareSkin(y, x);
+                if (bare && !legs[x] && !beside[x]) skinColours.add(p[x]);
+                else if (t[x] && c[x] && !h[x]) clothesColours.add(p[x]);
+                if (legs[x] && c[x]) bottomsColours.add(p[x]);
+                if (!bare && hipCores.at<uint8_t>(y, x)) hipColours.add(p[x]);
+                if (!bare && aboveBottoms && t[x] && !h[x]) topColours.add(p[x]);
+            }
+        }
+        const bool tellsShade = clothesColours.total() >= size_t(fw) && skinColours.total() >= size_t(fw);
+        auto skinInShade = [&](const cv::Vec3b &p) {
+            return tellsShade && skin.hasHue(p) && skinColours.density(p) >= clothesColours.density(p);
+        };
+        // Beside the hips, a colour the hips show half as often again as the old top does is
+        // the bottoms' (a skirt's side beside a hand), not a sleeve's.
+        const int hipsTop = int(std::min(legs[0].joints[0].y, legs[1].joints[0].y) - 0.5 * fh);
+        auto hipsLike = [&](int y, const cv::Vec3b &p) {
+            return y >= hipsTop && hipColours.total() >= size_t(fw) && hipColours.density(p) > 1.5 * clothesColours.density(p);
+        };
+        // (A colour a fiftieth of the old top shows, twice as often as the skin does.)
+        auto sleeveLike = [&](const cv::Vec3b &p) {
+            const double share = clothesColours.density(p);
+            return tellsShade && share >= 0.02 && share >= 2 * skinColours.density(p);
+        };
+        // (A colour a fiftieth of the bottoms show, twice as often as the skin and the top do: a
+        // sleeve of the bottoms' colour beside a hip stays.)
+        auto bottomsLike = [&](const cv::Vec3b &p) {
+            const double share = bottomsColours.density(p);
+            return bottomsColours.total() >= size_t(fw) && share >= 0.02 && share >= 2 * skinColours.density(p) &&
+                   share >= 2 * topColours.density(p);
+        };
+        // The old clothes: in the zone, not under a new garment, not skin, not hair (but on the
+        // arms: hair does not fall there).
+        cv::Mat old = cv::Mat::zeros(height, width, CV_8U), bottomsBeside = cv::Mat::zeros(height, width, CV_8U);
         for (int y = 0; y < height; ++y) {
             const uint8_t *z = zone.ptr<uint8_t>(y), *c = covered.ptr<uint8_t>(y), *a = armMask.ptr<uint8_t>(y), *legs = trouserZone.ptr<uint8_t>(y);
-            const uint8_t *bare = bareArms.ptr<uint8_t>(y), *h = hairMask.ptr<uint8_t>(y);
+            const uint8_t *bare = bareArms.ptr<uint8_t>(y), *h = hairMask.ptr<uint8_t>(y), *beside = besideLegs.ptr<uint8_t>(y);
+            const uint8_t *cuff = cuffs.ptr<uint8_t>(y);
             const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
             uint8_t *o = old.ptr<uint8_t>(y);
             for (int x = 0; x < width; ++x) {
-                if (!z[x] || c[x] || (!legs[x] && (bare[x] ? skin.hasHue(p[x]) : bareSkin(y, x)))) continue;
+                if (!z[x] || c[x]) continue;
+                // (A yellow skirt can pass for skin; beside the legs the colours tell.)
+                if (beside[x]) {
+                    if (bottomsLike(p[x])) o[x] = 255;
+                    continue;
+                }
+                if (!legs[x] && hipsLike(y, p[x])) {
+                    bottomsBeside.at<uint8_t>(y, x) = 255;
+                    continue;
+                }
+                if (cuff[x]) {
+                    if (sleeveLike(p[x])) o[x] = 255;
+                    continue;
+                }
+                if (!legs[x] && (bare[x] ? skin.hasHue(p[x]) : bareSkin(y, x) || skinInShade(p[x]))) continue;
                 if (!a[x] && h[x]) continue;
                 o[x] = 255;
             }
+        }
+        // A cuff is not among the bottoms' colours: the sleeve's colours in a print beside the
+        // hand (a leopard skirt's black spots) are the print's.
+        {
+            cv::Mat nearBottoms;
+            cv::dilate(bottomsBeside, nearBottoms, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(4 * unit + 1, 4 * unit + 1)));
+            old.setTo(0, nearBottoms & cuffs);
         }
         // A print's pieces are one garment; specks of shadow on skin are not clothes; seams
         // between clothes and skin are.
         const cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * unit + 1, 2 * unit + 1));
         cv::morphologyEx(old, old, cv::MORPH_CLOSE, disc);
+        // (But a skirt's print beside a hand is not joined to the sleeve: of it, only spots in
+        // the sleeve's colours were taken, and they go with the specks.)
+        old.setTo(0, bottomsBeside);
         cv::morphologyEx(old, old, cv::MORPH_OPEN, disc);
         cv::dilate(old, old, disc);
         old &= zone;
@@ -477,31 +614,60 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         }
         if (cv::countNonZero(old) == 0) return PV_CV_OK;
 
-        const cv::Mat toSkin = old & (body | midriff);
-        const cv::Mat toBackground = old & ~(body | midriff);
-
-        // The tone to paint: the person's own bare skin around the hands, lit as the arms are,
-        // where enough of it shows; else the face's.
-        cv::Vec3d tone(skin.l, skin.a, skin.b);
+        // Old clothes between an arm and the torso, with the person on both sides of them in the
+        // row, are the body's side the arm hides from the backdrop (the landmarks' torso is
+        // narrower than the body where an arm lies against it): skin, not a hole of backdrop.
+        cv::Mat skinArea = body | midriff;
         {
-            std::vector<double> ls, as, bs;
-            cv::Mat around = cv::Mat::zeros(height, width, CV_8U);
+            cv::Mat nearArms = cv::Mat::zeros(height, width, CV_8U);
             for (int side = 0; side < 2; ++side) {
-                for (int joint = 2; joint < 4; ++joint) cv::circle(around, rounded(arms[side].joints[joint]), std::max(2, int(0.5 * fw)), cv::Scalar(255), cv::FILLED);
+                const double radii[] = {0.75 * arms[side].width, 0.75 * arms[side].width, 0.6 * arms[side].width};
+                nearArms |= limbField(width, height, arms[side].joints, radii, 3) <= 1.0f;
             }
+            // (Beside new trousers, old bottoms are backdrop, whatever is beside them.)
+            const cv::Mat outside = old & ~skinArea & ~trouserZone & ~besideLegs;
+            const int longest = int(1.5 * std::max(arms[0].width, arms[1].width));
             for (int y = 0; y < height; ++y) {
-                const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
-                const uint8_t *in = silhouette.ptr<uint8_t>(y), *o = old.ptr<uint8_t>(y), *r = around.ptr<uint8_t>(y);
-                for (int x = 0; x < width; ++x) {
-                    if (r[x] && in[x] && !o[x] && bareSkin(y, x)) {
-                        ls.push_back(p[x][0]);
-                        as.push_back(p[x][1]);
-                        bs.push_back(p[x][2]);
-                    }
+                const uint8_t *o = outside.ptr<uint8_t>(y), *in = silhouette.ptr<uint8_t>(y), *a = nearArms.ptr<uint8_t>(y);
+                uint8_t *s = skinArea.ptr<uint8_t>(y);
+                for (int x = 0; x < width;) {
+                    if (!o[x]) { ++x; continue; }
+                    int end = x;
+                    while (end < width && o[end]) ++end;
+                    const int left = x - 1, right = end;
+                    const bool enclosed = left >= 0 && right < width && in[left] && in[right] && (a[left] || a[right]) && end - x <= longest;
+                    if (enclosed) std::fill(s + x, s + end, uint8_t(255));
+                    x = end;
                 }
             }
-            // (Skin seen through a sheer fabric is darker than the face: not a tone to paint with.)
-            if (ls.size() > size_t(fw * fw / 10) && std::abs(medianOf(ls) - skin.l) < 25) tone = cv::Vec3d(medianOf(ls), medianOf(as), medianOf(bs));
+        }
+        const cv::Mat toSkin = old & skinArea;
+        const cv::Mat toBackground = old & ~skinArea;
+
+        // The tone to paint: the person's own bare skin nearest, so that painted skin meets
+        // the skin beside it without a seam and takes its shade (an arm in shadow stays in
+        // shadow), else the face's. Skin seen through a sheer fabric fails the skin test, so it
+        // does not darken the tone.
+        cv::Mat tone;
+        {
+            const double shrink = 0.25;
+            cv::Mat smallLab, known;
+            cv::resize(lab, smallLab, cv::Size(), shrink, shrink, cv::INTER_AREA);
+            cv::Mat bare = cv::Mat::zeros(height, width, CV_8U);
+            for (int y = 0; y < height; ++y) {
+                const uint8_t *in = silhouette.ptr<uint8_t>(y), *o = old.ptr<uint8_t>(y);
+                uint8_t *b = bare.ptr<uint8_t>(y);
+                for (int x = 0; x < width; ++x) b[x] = in[x] && !o[x] && bareSkin(y, x) ? 255 : 0;
+            }
+            cv::erode(bare, bare, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(3, 3)));
+            cv::resize(bare, known, smallLab.size(), 0, 0, cv::INTER_AREA);
+            known = known >= 192;
+            if (cv::countNonZero(known) < 16) {
+                smallLab.setTo(cv::Scalar(skin.l, skin.a, skin.b));
+                known.setTo(255);
+            }
+            cv::resize(spreadFrom(smallLab, known, std::max(1.0, shrink * 0.5 * (arms[0].width + arms[1].width) / 2)), tone, lab.size(), 0, 0,
+                       cv::INTER_LINEAR);
         }
         // Skin: that tone, shaded by the photo's light (its luminance against a wide
         // blur of it, damped: fabric's own texture should not print through) and the body's
@@ -512,8 +678,9 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         cv::Mat broad, fine;
         cv::GaussianBlur(luminance, broad, cv::Size(), std::max(2.0, 0.5 * fw));
         cv::GaussianBlur(luminance, fine, cv::Size(), std::max(1.0, 0.05 * fw));
+        // (The body's roundness shows towards its outline, not where painted skin meets skin.)
         cv::Mat edgeDistance;
-        cv::distanceTransform(body | midriff, edgeDistance, cv::DIST_L2, 3);
+        cv::distanceTransform(silhouette, edgeDistance, cv::DIST_L2, 3);
         cv::Mat painted = photo.clone();
         cv::Mat paintedLab;
         cv::cvtColor(painted, paintedLab, cv::COLOR_RGB2Lab);
@@ -521,6 +688,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         const double armRoundness = std::max(2.0, 0.2 * (arms[0].width + arms[1].width) / 2);
         for (int y = 0; y < height; ++y) {
             const uint8_t *s = toSkin.ptr<uint8_t>(y);
+            const cv::Vec3b *t = tone.ptr<cv::Vec3b>(y);
             cv::Vec3b *out = paintedLab.ptr<cv::Vec3b>(y);
             for (int x = 0; x < width; ++x) {
                 if (!s[x]) continue;
@@ -530,8 +698,8 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 const bool onArm = armMask.at<uint8_t>(y, x) != 0;
                 const double edge = std::min(1.0, edgeDistance.at<float>(y, x) / (onArm ? armRoundness : roundness));
                 const double round = onArm ? 4 - 26 * (1 - edge) * (1 - edge) : -22 * (1 - edge) * (1 - edge);
-                const double l = tone[0] + light + round;
-                out[x] = cv::Vec3b(cv::saturate_cast<uint8_t>(l), cv::saturate_cast<uint8_t>(tone[1]), cv::saturate_cast<uint8_t>(tone[2]));
+                const double l = t[x][0] + light + round;
+                out[x] = cv::Vec3b(cv::saturate_cast<uint8_t>(l), t[x][1], t[x][2]);
             }
         }
         cv::cvtColor(paintedLab, painted, cv::COLOR_Lab2RGB);
@@ -556,18 +724,22 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // Background: the backdrop behind the person, from the backdrop around it.
         if (cv::countNonZero(toBackground) > 0) backdropBehind(canvas, toBackground | silhouette, unit).copyTo(painted, toBackground);
 
-        // Blended in over a feathered edge, so no seam shows between skin and what stays.
+        // Blended in over a feathered edge, so no seam shows between skin and what stays. Under a
+        // new garment's soft edge the photo shows through in part: there the painting replaces
+        // the photo's part only (else an old skirt's colour fringes new trousers).
         cv::Mat weight;
         old.convertTo(weight, CV_32F, 1 / 255.0);
         cv::GaussianBlur(weight, weight, cv::Size(), std::max(0.8, 0.02 * fw));
+        const cv::Mat coverage(height, width, CV_8U, const_cast<uint8_t *>(coverageData));
         for (int y = 0; y < height; ++y) {
             const float *w = weight.ptr<float>(y);
-            const uint8_t *c = covered.ptr<uint8_t>(y);
+            const uint8_t *c = coverage.ptr<uint8_t>(y);
             cv::Vec3b *dst = canvas.ptr<cv::Vec3b>(y);
-            const cv::Vec3b *src = painted.ptr<cv::Vec3b>(y);
+            const cv::Vec3b *src = painted.ptr<cv::Vec3b>(y), *before = photo.ptr<cv::Vec3b>(y);
             for (int x = 0; x < width; ++x) {
-                if (w[x] <= 0.002f || c[x]) continue;
-                for (int k = 0; k < 3; ++k) dst[x][k] = cv::saturate_cast<uint8_t>(dst[x][k] * (1 - w[x]) + src[x][k] * w[x]);
+                const float share = w[x] * (1 - c[x] / 255.0f);
+                if (share <= 0.002f) continue;
+                for (int k = 0; k < 3; ++k) dst[x][k] = cv::saturate_cast<uint8_t>(dst[x][k] + share * (float(src[x][k]) - float(before[x][k])));
             }
         }
         return PV_CV_OK;
