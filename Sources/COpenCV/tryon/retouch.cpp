@@ -510,6 +510,11 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         auto skinInShade = [&](const cv::Vec3b &p) {
             return tellsShade && skin.hasHue(p) && skinColours.density(p) >= clothesColours.density(p);
         };
+        // On a bare arm the skin's hue is enough, unless the colour is far more the clothes' (a
+        // white top in warm light has a little of the skin's hue).
+        auto bareArmSkin = [&](const cv::Vec3b &p) {
+            return skin.hasHue(p) && (!tellsShade || 2 * skinColours.density(p) >= clothesColours.density(p));
+        };
         // Beside the hips, a colour the hips show half as often again as the old top does is
         // the bottoms' (a skirt's side beside a hand), not a sleeve's.
         const int hipsTop = int(std::min(legs[0].joints[0].y, legs[1].joints[0].y) - 0.5 * fh);
@@ -552,7 +557,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                     if (sleeveLike(p[x])) o[x] = 255;
                     continue;
                 }
-                if (!legs[x] && (bare[x] ? skin.hasHue(p[x]) : bareSkin(y, x) || skinInShade(p[x]))) continue;
+                if (!legs[x] && (bare[x] ? bareArmSkin(p[x]) : bareSkin(y, x) || skinInShade(p[x]))) continue;
                 if (!a[x] && h[x]) continue;
                 o[x] = 255;
             }
@@ -609,6 +614,16 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 if (below > start) {
                     midriff = between & rows(hemTop, below);
                     old |= midriff;
+                    // Beside the hips, in those rows, what is not skin is the old top's too.
+                    const cv::Mat beside = silhouette & ~covered & ~between & rows(hemTop, below);
+                    for (int y = std::max(0, hemTop); y < std::min(height, below); ++y) {
+                        const uint8_t *b = beside.ptr<uint8_t>(y), *bare = bareArms.ptr<uint8_t>(y);
+                        const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
+                        uint8_t *o = old.ptr<uint8_t>(y);
+                        for (int x = 0; x < width; ++x) {
+                            if (b[x] && !(bare[x] ? bareArmSkin(p[x]) : bareSkin(y, x) || skinInShade(p[x]))) o[x] = 255;
+                        }
+                    }
                 }
             }
         }
