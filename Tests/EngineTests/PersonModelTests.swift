@@ -84,13 +84,14 @@ import Testing
 
     /// A woman in a black crop top with bare arms, one in deep shadow, in a tee: her forearms,
     /// below the tee's sleeves, stay as photographed (they are her skin, not a sleeve to hide).
+    /// (The top's black strap hangs over one forearm's end: it may go.)
     @Test(arguments: Eyes.allCases)
     func bareArmsInShadowStayAsPhotographed(_ eyes: Eyes) throws {
         let dressed = try Dressed("14627_00.jpg", in: "00055_00.jpg", eyes: eyes)
         for side in 0..<2 {
             let points = dressed.forearm(side)
-            let change = points.map { abs(dressed.after($0) - dressed.before($0)) }.reduce(0, +) / Double(points.count)
-            #expect(change < 12, "\(eyes) side \(side): the bare forearm changed by \(change) in lightness")
+            let changed = points.filter { abs(dressed.after($0) - dressed.before($0)) > 15 }.count
+            #expect(changed <= 2, "\(eyes) side \(side): \(changed) of \(points.count) points along the bare forearm changed")
         }
     }
 

@@ -239,6 +239,8 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         const cv::Mat photo(height, width, CV_8UC3, const_cast<uint8_t *>(photoData), stride);
         const cv::Mat silhouette = cv::Mat(height, width, CV_8U, const_cast<uint8_t *>(silhouetteData)) >= 128;
         const cv::Mat covered = cv::Mat(height, width, CV_8U, const_cast<uint8_t *>(coverageData)) >= 96;
+        // (Under a garment's lace or soft edge the photo shows through: its clothes there go too.)
+        const cv::Mat opaque = cv::Mat(height, width, CV_8U, const_cast<uint8_t *>(coverageData)) >= 250;
         const cv::Mat torso(height, width, CV_8U, const_cast<uint8_t *>(torsoData));
         const cv::Rect frame(0, 0, width, height);
         const cv::Rect faceBox(fx, fy, fw, fh);
@@ -489,7 +491,12 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // arm's zone reaches over it beside the hips.
         cv::Mat hipCores = cv::Mat::zeros(height, width, CV_8U);
         for (int side = 0; side < 2; ++side) drawLimb(hipCores, legs[side].joints, 2, {0.7 * legs[side].width});
-        ColourHistogram clothesColours, skinColours, bottomsColours, topColours, hipColours;
+        ColourHistogram clothesColours, skinColours, bottomsColours, topColours, hipColours, hairColours;
+        for (int y = hair.crown.y; y < hair.crown.br().y; ++y) {
+            for (int x = hair.crown.x; x < hair.crown.br().x; ++x) {
+                if (hairMask.at<uint8_t>(y, x)) hairColours.add(lab.at<cv::Vec3b>(y, x));
+            }
+        }
         for (int y = 0; y < height; ++y) {
             const bool aboveBottoms = y > chinY && (lowerTop < 0 || y < lowerTop);
             const uint8_t *in = silhouette.ptr<uint8_t>(y), *t = torso.ptr<uint8_t>(y), *c = covered.ptr<uint8_t>(y), *h = hairMask.ptr<uint8_t>(y);
@@ -510,10 +517,18 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         auto skinInShade = [&](const cv::Vec3b &p) {
             return tellsShade && skin.hasHue(p) && skinColours.density(p) >= clothesColours.density(p);
         };
-        // On a bare arm the skin's hue is enough, unless the colour is far more the clothes' (a
-        // white top in warm light has a little of the skin's hue).
+        // Hair-coloured pixels in one piece with the crown's hair are hair unless their colour is
+        // far more the clothes' than the crown's (a black strap touching dark brown hair).
+        auto hairLike = [&](const cv::Vec3b &p) {
+            return !tellsShade || hairColours.total() < size_t(fw) || 2 * hairColours.density(p) >= clothesColours.density(p);
+        };
+        // On a bare arm the skin's hue is enough, unless the hue is unsure (faint, or in a very
+        // dark pixel) and the colour far more the clothes' than the skin's: a white top in warm
+        // light, a black strap, have a little of the skin's hue.
         auto bareArmSkin = [&](const cv::Vec3b &p) {
-            return skin.hasHue(p) && (!tellsShade || 2 * skinColours.density(p) >= clothesColours.density(p));
+            if (!skin.hasHue(p)) return false;
+            const bool unsure = std::hypot(p[1] - 128.0, p[2] - 128.0) < 0.5 * skin.chroma || p[0] < 0.35 * skin.l;
+            return !unsure || !tellsShade || 2 * skinColours.density(p) >= clothesColours.density(p);
         };
         // Beside the hips, a colour the hips show half as often again as the old top does is
         // the bottoms' (a skirt's side beside a hand), not a sleeve's.
@@ -533,11 +548,11 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             return bottomsColours.total() >= size_t(fw) && share >= 0.02 && share >= 2 * skinColours.density(p) &&
                    share >= 2 * topColours.density(p);
         };
-        // The old clothes: in the zone, not under a new garment, not skin, not hair (but on the
-        // arms: hair does not fall there).
+        // The old clothes: in the zone, not under a new garment's opaque part, not skin, not hair
+        // (but on the arms: hair does not fall there).
         cv::Mat old = cv::Mat::zeros(height, width, CV_8U), bottomsBeside = cv::Mat::zeros(height, width, CV_8U);
         for (int y = 0; y < height; ++y) {
-            const uint8_t *z = zone.ptr<uint8_t>(y), *c = covered.ptr<uint8_t>(y), *a = armMask.ptr<uint8_t>(y), *legs = trouserZone.ptr<uint8_t>(y);
+            const uint8_t *z = zone.ptr<uint8_t>(y), *c = opaque.ptr<uint8_t>(y), *a = armMask.ptr<uint8_t>(y), *legs = trouserZone.ptr<uint8_t>(y);
             const uint8_t *bare = bareArms.ptr<uint8_t>(y), *h = hairMask.ptr<uint8_t>(y), *beside = besideLegs.ptr<uint8_t>(y);
             const uint8_t *cuff = cuffs.ptr<uint8_t>(y);
             const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
@@ -558,7 +573,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                     continue;
                 }
                 if (!legs[x] && (bare[x] ? bareArmSkin(p[x]) : bareSkin(y, x) || skinInShade(p[x]))) continue;
-                if (!a[x] && h[x]) continue;
+                if (!a[x] && h[x] && hairLike(p[x])) continue;
                 o[x] = 255;
             }
         }
@@ -579,7 +594,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         cv::morphologyEx(old, old, cv::MORPH_OPEN, disc);
         cv::dilate(old, old, disc);
         old &= zone;
-        old.setTo(0, covered);
+        old.setTo(0, opaque);
         old.setTo(0, keepLegs);
 
         // A longer old top under a shorter new one shows below the new hem. It is told apart
@@ -663,12 +678,11 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // the skin beside it without a seam and takes its shade (an arm in shadow stays in
         // shadow), else the face's. Skin seen through a sheer fabric fails the skin test, so it
         // does not darken the tone.
-        cv::Mat tone;
+        cv::Mat tone, bare = cv::Mat::zeros(height, width, CV_8U);
         {
             const double shrink = 0.25;
             cv::Mat smallLab, known;
             cv::resize(lab, smallLab, cv::Size(), shrink, shrink, cv::INTER_AREA);
-            cv::Mat bare = cv::Mat::zeros(height, width, CV_8U);
             for (int y = 0; y < height; ++y) {
                 const uint8_t *in = silhouette.ptr<uint8_t>(y), *o = old.ptr<uint8_t>(y);
                 uint8_t *b = bare.ptr<uint8_t>(y);
@@ -694,8 +708,12 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         cv::GaussianBlur(luminance, broad, cv::Size(), std::max(2.0, 0.5 * fw));
         cv::GaussianBlur(luminance, fine, cv::Size(), std::max(1.0, 0.05 * fw));
         // (The body's roundness shows towards its outline, not where painted skin meets skin.)
-        cv::Mat edgeDistance;
+        cv::Mat edgeDistance, fromSkin;
         cv::distanceTransform(silhouette, edgeDistance, cv::DIST_L2, 3);
+        // Near the person's own skin the tone already holds the light: the light and roundness
+        // drawn in grow with the distance from it (a strap's width is painted flat, an arm not).
+        cv::distanceTransform(~bare, fromSkin, cv::DIST_L2, 3);
+        const double shadeReach = std::max(2.0, 0.25 * (arms[0].width + arms[1].width) / 2);
         cv::Mat painted = photo.clone();
         cv::Mat paintedLab;
         cv::cvtColor(painted, paintedLab, cv::COLOR_RGB2Lab);
@@ -713,7 +731,8 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 const bool onArm = armMask.at<uint8_t>(y, x) != 0;
                 const double edge = std::min(1.0, edgeDistance.at<float>(y, x) / (onArm ? armRoundness : roundness));
                 const double round = onArm ? 4 - 26 * (1 - edge) * (1 - edge) : -22 * (1 - edge) * (1 - edge);
-                const double l = t[x][0] + light + round;
+                const double drawn = std::min(1.0, fromSkin.at<float>(y, x) / shadeReach);
+                const double l = t[x][0] + drawn * (light + round);
                 out[x] = cv::Vec3b(cv::saturate_cast<uint8_t>(l), t[x][1], t[x][2]);
             }
         }
