@@ -440,6 +440,37 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
         }
 
         cv::Mat combined = skinFront | hairFront | armFront | neckFront;
+        // Skin in front of the garment is part of an arm that comes from outside it: a piece the
+        // garment surrounds on all sides (the inner half of an arm hanging beside the body, under a
+        // top wider than the body) would show as a hole in it.
+        {
+            cv::Mat labels;
+            const int count = cv::connectedComponents(skinFront, labels, 8, CV_32S);
+            std::vector<int> ring(count, 0), enclosed(count, 0);
+            cv::Mat around;
+            cv::dilate(skinFront, around, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(7, 7)));
+            // (Each ring pixel is counted for the piece it touches: the dilation's nearest label.)
+            cv::Mat nearest;
+            labels.convertTo(nearest, CV_32F);
+            cv::dilate(nearest, nearest, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(7, 7)));
+            nearest.convertTo(nearest, CV_32S);
+            for (int y = 0; y < height; ++y) {
+                const int *n = nearest.ptr<int>(y);
+                const uint8_t *a = around.ptr<uint8_t>(y), *f = skinFront.ptr<uint8_t>(y), *c = combined.ptr<uint8_t>(y), *r = region.ptr<uint8_t>(y);
+                for (int x = 0; x < width; ++x) {
+                    if (!a[x] || f[x] || n[x] <= 0) continue;
+                    ++ring[n[x]];
+                    if (r[x] && !c[x]) ++enclosed[n[x]];
+                }
+            }
+            for (int y = 0; y < height; ++y) {
+                const int *l = labels.ptr<int>(y);
+                uint8_t *c = combined.ptr<uint8_t>(y);
+                for (int x = 0; x < width; ++x) {
+                    if (l[x] > 0 && ring[l[x]] > 0 && enclosed[l[x]] > 0.9 * ring[l[x]] && !armFront.at<uint8_t>(y, x) && !hairFront.at<uint8_t>(y, x)) c[x] = 0;
+                }
+            }
+        }
         cv::morphologyEx(combined, combined, cv::MORPH_CLOSE, small);
         cv::GaussianBlur(combined, combined, cv::Size(), 0.8);
         combined.copyTo(front);

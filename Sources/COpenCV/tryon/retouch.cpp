@@ -657,8 +657,10 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             // (Beside new trousers, old bottoms are backdrop, whatever is beside them.)
             const cv::Mat outside = old & ~skinArea & ~trouserZone & ~besideLegs;
             const int longest = int(1.5 * std::max(arms[0].width, arms[1].width));
+            // (The person or a new garment, which may reach beyond the person, on both sides.)
+            const cv::Mat filled = silhouette | covered;
             for (int y = 0; y < height; ++y) {
-                const uint8_t *o = outside.ptr<uint8_t>(y), *in = silhouette.ptr<uint8_t>(y), *a = nearArms.ptr<uint8_t>(y);
+                const uint8_t *o = outside.ptr<uint8_t>(y), *in = filled.ptr<uint8_t>(y), *a = nearArms.ptr<uint8_t>(y);
                 uint8_t *s = skinArea.ptr<uint8_t>(y);
                 for (int x = 0; x < width;) {
                     if (!o[x]) { ++x; continue; }
