@@ -735,7 +735,10 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 const double round = onArm ? 4 - 26 * (1 - edge) * (1 - edge) : -22 * (1 - edge) * (1 - edge);
                 const double drawn = std::min(1.0, fromSkin.at<float>(y, x) / shadeReach);
                 const double l = t[x][0] + drawn * (light + round);
-                out[x] = cv::Vec3b(cv::saturate_cast<uint8_t>(l), t[x][1], t[x][2]);
+                // (Shade takes colour with the light: a darker skin at the same chroma reads red.)
+                const double keep = std::clamp(l / std::max(1.0, double(t[x][0])), 0.6, 1.0);
+                out[x] = cv::Vec3b(cv::saturate_cast<uint8_t>(l), cv::saturate_cast<uint8_t>(128 + keep * (t[x][1] - 128.0)),
+                                   cv::saturate_cast<uint8_t>(128 + keep * (t[x][2] - 128.0)));
             }
         }
         cv::cvtColor(paintedLab, painted, cv::COLOR_Lab2RGB);
