@@ -514,8 +514,9 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             }
         }
         const bool tellsShade = clothesColours.total() >= size_t(fw) && skinColours.total() >= size_t(fw);
+        // (A colour the skin hardly shows, a red collar, is not skin in shade.)
         auto skinInShade = [&](const cv::Vec3b &p) {
-            return tellsShade && skin.hasHue(p) && skinColours.density(p) >= clothesColours.density(p);
+            return tellsShade && skin.hasHue(p) && skinColours.density(p) >= std::max(0.005, clothesColours.density(p));
         };
         // Hair-coloured pixels in one piece with the crown's hair are hair unless their colour is
         // far more the clothes' than the crown's (a black strap touching dark brown hair).
@@ -728,11 +729,13 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             for (int x = 0; x < width; ++x) {
                 if (!s[x]) continue;
                 const double light = std::clamp(0.35 * (fine.at<float>(y, x) - broad.at<float>(y, x)), -18.0, 12.0);
-                // An arm is a cylinder: lit along its middle, darker towards its sides; the torso
-                // and the neck darken only near their edges.
+                // An arm is a cylinder: lit along its axis, darker across towards both sides (its
+                // inner side against the torso too) and at its outline; the torso and the neck
+                // darken only near their edges.
                 const bool onArm = armMask.at<uint8_t>(y, x) != 0;
                 const double edge = std::min(1.0, edgeDistance.at<float>(y, x) / (onArm ? armRoundness : roundness));
-                const double round = onArm ? 4 - 26 * (1 - edge) * (1 - edge) : -22 * (1 - edge) * (1 - edge);
+                const double across = onArm ? std::min(1.6f, armField.at<float>(y, x)) : 0;
+                const double round = onArm ? std::max(-35.0, 6 - 12 * across * across - 20 * (1 - edge) * (1 - edge)) : -22 * (1 - edge) * (1 - edge);
                 const double drawn = std::min(1.0, fromSkin.at<float>(y, x) / shadeReach);
                 const double l = t[x][0] + drawn * (light + round);
                 // (Shade takes colour with the light: a darker skin at the same chroma reads red.)
