@@ -579,11 +579,22 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             }
         }
         // A cuff is not among the bottoms' colours: the sleeve's colours in a print beside the
-        // hand (a leopard skirt's black spots) are the print's.
+        // hand (a leopard skirt's black spots) are the print's, unless they continue the sleeve
+        // itself in one piece (its last rim at the wrist).
         {
             cv::Mat nearBottoms;
             cv::dilate(bottomsBeside, nearBottoms, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(4 * unit + 1, 4 * unit + 1)));
-            old.setTo(0, nearBottoms & cuffs);
+            // The sleeve followed through the cuff's pixels, up to a face height on.
+            cv::Mat sleeve = old & ~cuffs;
+            const cv::Mat step = cv::getStructuringElement(cv::MORPH_CROSS, cv::Size(3, 3));
+            for (int i = 0; i < fh; ++i) {
+                cv::Mat next;
+                cv::dilate(sleeve, next, step);
+                next &= old;
+                if (cv::countNonZero(next != sleeve) == 0) break;
+                sleeve = next;
+            }
+            old.setTo(0, nearBottoms & cuffs & ~sleeve);
         }
         // A print's pieces are one garment; specks of shadow on skin are not clothes; seams
         // between clothes and skin are.
