@@ -306,6 +306,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         cv::Mat armField(height, width, CV_32F, cv::Scalar(1e9f));
         cv::Mat trouserZone = cv::Mat::zeros(height, width, CV_8U), midriff = cv::Mat::zeros(height, width, CV_8U);
         cv::Mat besideLegs = cv::Mat::zeros(height, width, CV_8U), cuffReach = cv::Mat::zeros(height, width, CV_8U);
+        cv::Mat skirtZone = cv::Mat::zeros(height, width, CV_8U);
         auto rows = [&](double from, double to) {
             cv::Mat band = cv::Mat::zeros(height, width, CV_8U);
             const int top = std::clamp(int(from), 0, height), bottom = std::clamp(int(to), 0, height);
@@ -403,6 +404,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             // New trousers cover the legs: nothing between or beside them is the person's skin.
             // Beside them, as far as the person reaches (a flared skirt, wide jeans), what has
             // the old bottoms' colours is theirs too.
+            if (!trousers) skirtZone = lower;
             if (trousers) {
                 trouserZone = lower;
                 // (There a skirt is told from an arm and a sleeve by its colours.)
@@ -491,6 +493,16 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // arm's zone reaches over it beside the hips.
         cv::Mat hipCores = cv::Mat::zeros(height, width, CV_8U);
         for (int side = 0; side < 2; ++side) drawLimb(hipCores, legs[side].joints, 2, {0.7 * legs[side].width});
+        // What the legs show below a new skirt or dress: an old skirt there is one piece with
+        // what lies between the legs, which then stays too (clearing only between the legs would
+        // cut a stripe of backdrop through it).
+        ColourHistogram legColours;
+        for (int y = 0; y < height; ++y) {
+            const uint8_t *k = keepLegs.ptr<uint8_t>(y), *c = covered.ptr<uint8_t>(y), *in = silhouette.ptr<uint8_t>(y);
+            for (int x = 0; x < width; ++x) {
+                if (k[x] && !c[x] && in[x] && !bareSkin(y, x)) legColours.add(lab.at<cv::Vec3b>(y, x));
+            }
+        }
         ColourHistogram clothesColours, skinColours, bottomsColours, topColours, hipColours, hairColours;
         for (int y = hair.crown.y; y < hair.crown.br().y; ++y) {
             for (int x = hair.crown.x; x < hair.crown.br().x; ++x) {
@@ -565,6 +577,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                     if (bottomsLike(p[x])) o[x] = 255;
                     continue;
                 }
+                if (skirtZone.at<uint8_t>(y, x) && legColours.total() >= size_t(fw) && legColours.density(p[x]) >= 0.02) continue;
                 if (!legs[x] && hipsLike(y, p[x])) {
                     bottomsBeside.at<uint8_t>(y, x) = 255;
                     continue;
