@@ -261,7 +261,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // a print on the arm.
         cv::Mat texture;
         {
-            cv::Mat l, inside, broad, detail, share;
+            cv::Mat l, inside, detail;
             cv::extractChannel(lab, l, 0);
             l.convertTo(l, CV_32F);
             silhouette.convertTo(inside, CV_32F, 1 / 255.0);
@@ -404,11 +404,12 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             // New trousers cover the legs: nothing between or beside them is the person's skin.
             // Beside them, as far as the person reaches (a flared skirt, wide jeans), what has
             // the old bottoms' colours is theirs too.
-            if (!trousers) skirtZone = lower;
             if (trousers) {
                 trouserZone = lower;
                 // (There a skirt is told from an arm and a sleeve by its colours.)
                 besideLegs = rows(lowerTop, ankles) & silhouette & ~lower & ~zone;
+            } else {
+                skirtZone = lower;
             }
         }
         // (With the silhouette's soft edge: a dark sleeve's last pixels would stay as a line.)
@@ -597,17 +598,20 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         {
             cv::Mat nearBottoms;
             cv::dilate(bottomsBeside, nearBottoms, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(4 * unit + 1, 4 * unit + 1)));
-            // The sleeve followed through the cuff's pixels, up to a face height on.
-            cv::Mat sleeve = old & ~cuffs;
-            const cv::Mat step = cv::getStructuringElement(cv::MORPH_CROSS, cv::Size(3, 3));
-            for (int i = 0; i < fh; ++i) {
-                cv::Mat next;
-                cv::dilate(sleeve, next, step);
-                next &= old;
-                if (cv::countNonZero(next != sleeve) == 0) break;
-                sleeve = next;
+            const cv::Mat doubtful = nearBottoms & cuffs & old;
+            if (cv::countNonZero(doubtful) > 0) {
+                // The sleeve followed through the cuff's pixels, up to a face height on.
+                cv::Mat sleeve = old & ~cuffs;
+                const cv::Mat step = cv::getStructuringElement(cv::MORPH_CROSS, cv::Size(3, 3));
+                for (int i = 0; i < fh; ++i) {
+                    cv::Mat next;
+                    cv::dilate(sleeve, next, step);
+                    next &= old;
+                    if (cv::countNonZero(next != sleeve) == 0) break;
+                    sleeve = next;
+                }
+                old.setTo(0, doubtful & ~sleeve);
             }
-            old.setTo(0, nearBottoms & cuffs & ~sleeve);
         }
         // A print's pieces are one garment; specks of shadow on skin are not clothes; seams
         // between clothes and skin are.
