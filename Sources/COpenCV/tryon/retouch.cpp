@@ -494,17 +494,10 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // arm's zone reaches over it beside the hips.
         cv::Mat hipCores = cv::Mat::zeros(height, width, CV_8U);
         for (int side = 0; side < 2; ++side) drawLimb(hipCores, legs[side].joints, 2, {0.7 * legs[side].width});
-        // What the legs show below a new skirt or dress: an old skirt there is one piece with
-        // what lies between the legs, which then stays too (clearing only between the legs would
-        // cut a stripe of backdrop through it).
-        ColourHistogram legColours;
-        for (int y = 0; y < height; ++y) {
-            const uint8_t *k = keepLegs.ptr<uint8_t>(y), *c = covered.ptr<uint8_t>(y), *in = silhouette.ptr<uint8_t>(y);
-            for (int x = 0; x < width; ++x) {
-                if (k[x] && !c[x] && in[x] && !bareSkin(y, x)) legColours.add(lab.at<cv::Vec3b>(y, x));
-            }
-        }
-        ColourHistogram clothesColours, skinColours, bottomsColours, topColours, hipColours, hairColours;
+        // What the legs show below a new skirt or dress (legColours): an old skirt there is one
+        // piece with what lies between the legs, which then stays too (clearing only between the
+        // legs would cut a stripe of backdrop through it).
+        ColourHistogram clothesColours, skinColours, bottomsColours, topColours, hipColours, hairColours, legColours;
         for (int y = hair.crown.y; y < hair.crown.br().y; ++y) {
             for (int x = hair.crown.x; x < hair.crown.br().x; ++x) {
                 if (hairMask.at<uint8_t>(y, x)) hairColours.add(lab.at<cv::Vec3b>(y, x));
@@ -513,7 +506,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         for (int y = 0; y < height; ++y) {
             const bool aboveBottoms = y > chinY && (lowerTop < 0 || y < lowerTop);
             const uint8_t *in = silhouette.ptr<uint8_t>(y), *t = torso.ptr<uint8_t>(y), *c = covered.ptr<uint8_t>(y), *h = hairMask.ptr<uint8_t>(y);
-            const uint8_t *legs = trouserZone.ptr<uint8_t>(y), *beside = besideLegs.ptr<uint8_t>(y);
+            const uint8_t *legs = trouserZone.ptr<uint8_t>(y), *beside = besideLegs.ptr<uint8_t>(y), *k = keepLegs.ptr<uint8_t>(y);
             const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
             for (int x = 0; x < width; ++x) {
                 if (!in[x]) continue;
@@ -524,6 +517,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 if (legs[x] && c[x]) bottomsColours.add(p[x]);
                 if (!bare && hipCores.at<uint8_t>(y, x)) hipColours.add(p[x]);
                 if (!bare && aboveBottoms && t[x] && !h[x]) topColours.add(p[x]);
+                if (!bare && k[x] && !c[x]) legColours.add(p[x]);
             }
         }
         const bool tellsShade = clothesColours.total() >= size_t(fw) && skinColours.total() >= size_t(fw);
@@ -543,6 +537,11 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             if (!skin.hasHue(p)) return false;
             const bool unsure = std::hypot(p[1] - 128.0, p[2] - 128.0) < 0.5 * skin.chroma || p[0] < 0.35 * skin.l;
             return !unsure || !tellsShade || 2 * skinColours.density(p) >= clothesColours.density(p);
+        };
+        // Skin, as far as the tests tell: on a bare arm by hue, elsewhere the skin test or skin in shade.
+        auto skinAt = [&](int y, int x, bool onBareArm) {
+            const cv::Vec3b &p = lab.at<cv::Vec3b>(y, x);
+            return onBareArm ? bareArmSkin(p) : bareSkin(y, x) || skinInShade(p);
         };
         // Beside the hips, a colour the hips show half as often again as the old top does is
         // the bottoms' (a skirt's side beside a hand), not a sleeve's.
@@ -587,7 +586,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                     if (sleeveLike(p[x])) o[x] = 255;
                     continue;
                 }
-                if (!legs[x] && (bare[x] ? bareArmSkin(p[x]) : bareSkin(y, x) || skinInShade(p[x]))) continue;
+                if (!legs[x] && skinAt(y, x, bare[x])) continue;
                 if (!a[x] && h[x] && hairLike(p[x])) continue;
                 o[x] = 255;
             }
@@ -662,10 +661,9 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                     const cv::Mat beside = silhouette & ~covered & ~between & rows(hemTop, below);
                     for (int y = std::max(0, hemTop); y < std::min(height, below); ++y) {
                         const uint8_t *b = beside.ptr<uint8_t>(y), *bare = bareArms.ptr<uint8_t>(y);
-                        const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
                         uint8_t *o = old.ptr<uint8_t>(y);
                         for (int x = 0; x < width; ++x) {
-                            if (b[x] && !(bare[x] ? bareArmSkin(p[x]) : bareSkin(y, x) || skinInShade(p[x]))) o[x] = 255;
+                            if (b[x] && !skinAt(y, x, bare[x])) o[x] = 255;
                         }
                     }
                 }
