@@ -50,8 +50,9 @@ public struct AppServices: Sendable {
         // The client must not follow redirects itself: SafeFetcher re-checks every hop.
         let httpClient = SafeFetcher.makeHTTPClient(policy: policy)
         let fetcher = SafeFetcher(httpClient: httpClient, policy: policy)
-        let (models, statuses) = try ModelSet.load(directory: configuration.modelDirectory)
-        logger.notice("\(ModelStatus.summary(statuses, directory: configuration.modelDirectory))")
+        // Loaded at start, not on a first request: the log says at once what runs classically.
+        let models = try ModelSet.load(directory: configuration.modelDirectory)
+        logger.notice("\(ModelStatus.summary(models.statuses, directory: configuration.modelDirectory))")
         let generations = GenerationService(
             store: store,
             engine: try ImageEngine(limits: DecodeLimits(maxPixels: configuration.maxSourcePixels), models: models),

@@ -37,8 +37,8 @@ struct BenchCommand: AsyncParsableCommand {
 
         func run() async throws {
             let bench = URL(fileURLWithPath: benchDirectory)
-            let (learned, statuses) = try models.load()
-            print(ModelStatus.summary(statuses, directory: models.resolved))
+            let learned = try models.load()
+            print(ModelStatus.summary(learned.statuses, directory: models.resolved))
             // The same photos through the classical path alone and with the learned models.
             let engines = [("classical", try ImageEngine()), ("models", try ImageEngine(models: learned))]
             print("engine     set      backdrop      images  mean IoU  min IoU  mean MAE  s/image")

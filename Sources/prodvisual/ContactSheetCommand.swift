@@ -16,7 +16,7 @@ struct ContactSheetCommand: ParsableCommand {
 
     func run() throws {
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: input)))
-        let engine = try ImageEngine(models: try models.load().models)
+        let engine = try ImageEngine(models: try models.load())
         var tiles: [(label: String, image: [UInt8])] = []
         for style in StyleCatalog.all {
             var request = GenerationRequest(source: .bytes(bytes), style: style.id, platform: platform)

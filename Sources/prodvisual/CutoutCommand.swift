@@ -13,7 +13,7 @@ struct CutoutCommand: AsyncParsableCommand {
     @OptionGroup var models: ModelDirectoryOption
 
     func run() async throws {
-        let engine = try ImageEngine(models: try models.load().models)
+        let engine = try ImageEngine(models: try models.load())
         let directory = URL(fileURLWithPath: out)
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var failures = 0

@@ -51,7 +51,7 @@ struct GenerateCommand: AsyncParsableCommand {
         do {
             let plan = try GenerationPlan(validating: request)
             let started = Date()
-            let rendered = try ImageEngine(models: try models.load().models).render(source: bytes, spec: plan.renderSpec(watermark: nil))
+            let rendered = try ImageEngine(models: try models.load()).render(source: bytes, spec: plan.renderSpec(watermark: nil))
             try Data(rendered.bytes).write(to: URL(fileURLWithPath: out))
             let millis = Int(Date().timeIntervalSince(started) * 1000)
             print("\(out): \(rendered.width)x\(rendered.height) \(rendered.format.rawValue), \(rendered.bytes.count) bytes in \(millis) ms")

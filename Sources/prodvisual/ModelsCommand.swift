@@ -11,7 +11,7 @@ struct ModelsCommand: AsyncParsableCommand {
     @OptionGroup var models: ModelDirectoryOption
 
     func run() async throws {
-        let (_, statuses) = try models.load()
+        let statuses = try models.load().statuses
         print("model directory: \(models.resolved)")
         for status in statuses {
             let entry = status.entry

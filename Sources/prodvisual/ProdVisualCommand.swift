@@ -84,9 +84,9 @@ struct ModelDirectoryOption: ParsableArguments {
 
     var resolved: String { path ?? environment.string(forKey: "prodvisual.model.dir") ?? "models" }
 
-    /// The catalogue's models from the directory; a missing or mismatched one is left out and
-    /// its task runs on the classical path.
-    func load() throws -> (models: ModelSet, statuses: [ModelStatus]) { try ModelSet.load(directory: resolved) }
+    /// The catalogue's models from the directory, each loaded on first use; a missing or
+    /// mismatched one is left out and its task runs on the classical path.
+    func load() throws -> ModelSet { try ModelSet.load(directory: resolved) }
 }
 
 /// A failure while running a command (not a usage mistake): printed as "Error: …", exit 1.

@@ -22,8 +22,8 @@ extension BenchCommand {
 
         func run() throws {
             let vto = URL(fileURLWithPath: benchDirectory).appendingPathComponent("vto")
-            let (learned, statuses) = try models.load()
-            print(ModelStatus.summary(statuses, directory: models.resolved))
+            let learned = try models.load()
+            print(ModelStatus.summary(learned.statuses, directory: models.resolved))
             let engines = [("classical", try ImageEngine()), ("models", try ImageEngine(models: learned))]
             let chosen = persons.map { Set($0.split(separator: ",").map(String.init)) }
             let persons = try files(vto.appendingPathComponent("persons")).filter { chosen?.contains($0.lastPathComponent) ?? true }

@@ -12,14 +12,14 @@ enum InstalledModels {
         .deletingLastPathComponent().appendingPathComponent("models").path
 
     /// Loaded once: every suite below shares them, as the server's workers do.
-    static let loaded: (models: ModelSet, statuses: [ModelStatus])? = try? ModelSet.load(directory: directory)
+    static let loaded: ModelSet? = try? ModelSet.load(directory: directory)
 
     static func require() throws -> ModelSet {
         let loaded = try #require(loaded, "the model catalogue could not be read")
         for status in loaded.statuses {
             try #require(status.state == .loaded, "\(status.entry.file) is \(status.state) in \(directory): run `make deps`")
         }
-        return loaded.models
+        return loaded
     }
 }
 
@@ -59,7 +59,8 @@ enum Eyes: String, CaseIterable, Sendable, CustomStringConvertible {
         bytes[bytes.count / 2] ^= 0xFF
         try bytes.write(to: directory.appendingPathComponent("u2netp.onnx"))
 
-        let (models, statuses) = try ModelSet.load(directory: directory.path)
+        let models = try ModelSet.load(directory: directory.path)
+        let statuses = models.statuses
         let byName = Dictionary(uniqueKeysWithValues: statuses.map { ($0.entry.name, $0.state) })
         let actual = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         #expect(byName["saliency"] == .hashMismatch(actual: actual))

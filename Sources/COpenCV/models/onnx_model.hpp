@@ -6,7 +6,6 @@
 #pragma once
 
 #include <fstream>
-#include <iterator>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -19,9 +18,12 @@ class OnnxModel {
 public:
     // Reads the file and parses it once, so that a bad file fails at load.
     explicit OnnxModel(const std::string &path) {
-        std::ifstream file(path, std::ios::binary);
+        std::ifstream file(path, std::ios::binary | std::ios::ate);
         if (!file) throw std::runtime_error("cannot read " + path);
-        bytes_.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+        // One read of the known size: a stream iterator copied the bytes one at a time.
+        bytes_.resize(size_t(file.tellg()));
+        file.seekg(0);
+        if (!file.read(bytes_.data(), std::streamsize(bytes_.size()))) throw std::runtime_error("cannot read " + path);
         if (parse().empty()) throw std::runtime_error("the model is empty");
     }
 

@@ -86,7 +86,7 @@ extension ImageEngine {
         init(work: Raster, cutting segmenter: Vision.Segmenter, models: ModelSet) {
             self.work = work
             estimate = segmenter.estimate
-            let learned = models.saliency != nil && segmenter.backdropFit < ImageEngine.speculateBelowFit
+            let learned = models.offersSaliency && segmenter.backdropFit < ImageEngine.speculateBelowFit
                 ? Concurrently { () throws(ImagingError) in try Self.learned(work, models) } : nil
             outcome = .cutting(segmenter, models: models, learned: learned)
         }
@@ -111,7 +111,7 @@ extension ImageEngine {
             case .final(let segmentation):
                 return segmentation
             case .cutting(let segmenter, let models, let speculative):
-                var found = try segmenter.finish(framingFallback: models.saliency == nil)
+                var found = try segmenter.finish(framingFallback: !models.offersSaliency)
                 // The speculative map is always collected, so no work outlives the render.
                 let early = try speculative?.result()
                 if models.saliency != nil, (found?.report.confidence ?? 0) < ImageEngine.classicalTrusted {

@@ -94,81 +94,112 @@ final class LoadedModel: @unchecked Sendable {
     func run<T>(_ body: (OpaquePointer) -> T) -> T { turn.take { body(handle) } }
 }
 
-/// The learned models the engine sees with, loaded once per process and shared by every render.
-/// Each is optional: without one, the engine uses its classical path for that task.
+/// One catalogue model, loaded on its first use: its file's SHA-256 checked against the pin and its
+/// network parsed. A one-shot command that needs no model then pays for none (loading all five
+/// cost a white-background render more than its segmentation). `@unchecked`: the lock guards the
+/// outcome, which is written once.
+final class ModelSlot<Model: Sendable>: @unchecked Sendable {
+    let entry: ModelEntry
+    let path: String
+    private let open: (String, InferenceTurn) throws(ImagingError) -> Model
+    private let turn: InferenceTurn
+    private let lock = NSLock()
+    private var outcome: (model: Model?, state: ModelStatus.State)?
+
+    init(_ entry: ModelEntry, directory: String, turn: InferenceTurn, open: @escaping (String, InferenceTurn) throws(ImagingError) -> Model) {
+        self.entry = entry
+        path = URL(fileURLWithPath: directory).appendingPathComponent(entry.file).path
+        self.turn = turn
+        self.open = open
+    }
+
+    /// The model, or nil when its file is missing, refused or fails to load.
+    var model: Model? { resolved().model }
+
+    var status: ModelStatus { ModelStatus(entry: entry, path: path, state: resolved().state) }
+
+    /// Whether the file is there, without loading it: which path a render can plan for.
+    var isInstalled: Bool { FileManager.default.fileExists(atPath: path) }
+
+    private func resolved() -> (model: Model?, state: ModelStatus.State) {
+        lock.lock()
+        defer { lock.unlock() }
+        if let outcome { return outcome }
+        let loaded: (model: Model?, state: ModelStatus.State)
+        if let bytes = FileManager.default.contents(atPath: path) {
+            let actual = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            if actual != entry.sha256 {
+                loaded = (nil, .hashMismatch(actual: actual))
+            } else {
+                do throws(ImagingError) {
+                    loaded = (try open(path, turn), .loaded)
+                } catch {
+                    loaded = (nil, .failed("\(error)"))
+                }
+            }
+        } else {
+            loaded = (nil, .missing)
+        }
+        outcome = loaded
+        return loaded
+    }
+}
+
+/// The learned models the engine sees with, shared by every render of a process, each loaded on
+/// first use. Each is optional: without one, the engine uses its classical path for that task.
 public struct ModelSet: Sendable {
-    let saliency: Vision.SaliencyModel?
-    let text: Vision.TextDetector?
-    /// The try-on's and the portraits' eyes: body landmarks, the person's mask and faces.
-    let pose: Vision.PoseModel?
-    let personMask: Vision.PersonMaskModel?
-    let face: Vision.FaceModel?
+    private let saliencySlot: ModelSlot<Vision.SaliencyModel>?
+    private let textSlot: ModelSlot<Vision.TextDetector>?
+    private let poseSlot: ModelSlot<Vision.PoseModel>?
+    private let personMaskSlot: ModelSlot<Vision.PersonMaskModel>?
+    private let faceSlot: ModelSlot<Vision.FaceModel>?
 
     /// No models: the classical vision path throughout.
     public static let none = ModelSet(saliency: nil, text: nil, pose: nil, personMask: nil, face: nil)
 
-    init(saliency: Vision.SaliencyModel?, text: Vision.TextDetector?, pose: Vision.PoseModel?, personMask: Vision.PersonMaskModel?,
-         face: Vision.FaceModel?) {
-        self.saliency = saliency
-        self.text = text
-        self.pose = pose
-        self.personMask = personMask
-        self.face = face
+    private init(saliency: ModelSlot<Vision.SaliencyModel>?, text: ModelSlot<Vision.TextDetector>?, pose: ModelSlot<Vision.PoseModel>?,
+                 personMask: ModelSlot<Vision.PersonMaskModel>?, face: ModelSlot<Vision.FaceModel>?) {
+        saliencySlot = saliency
+        textSlot = text
+        poseSlot = pose
+        personMaskSlot = personMask
+        faceSlot = face
     }
+
+    var saliency: Vision.SaliencyModel? { saliencySlot?.model }
+    var text: Vision.TextDetector? { textSlot?.model }
+    /// The try-on's and the portraits' eyes: body landmarks, the person's mask and faces.
+    var pose: Vision.PoseModel? { poseSlot?.model }
+    var personMask: Vision.PersonMaskModel? { personMaskSlot?.model }
+    var face: Vision.FaceModel? { faceSlot?.model }
+
+    /// Whether the saliency model's file is installed, without loading it.
+    var offersSaliency: Bool { saliencySlot?.isInstalled ?? false }
 
     /// Whether the person analysis runs on the models: it needs all three.
     var seesPeople: Bool { pose != nil && personMask != nil && face != nil }
 
-    /// The catalogue's models from `directory`: each loaded only if its SHA-256 matches the pin.
-    public static func load(directory: String) throws -> (models: ModelSet, statuses: [ModelStatus]) {
-        var saliency: Vision.SaliencyModel?
-        var text: Vision.TextDetector?
-        var pose: Vision.PoseModel?
-        var personMask: Vision.PersonMaskModel?
-        var face: Vision.FaceModel?
-        var statuses: [ModelStatus] = []
-        let turn = InferenceTurn()
-        for entry in try ModelEntry.catalog() {
-            let path = URL(fileURLWithPath: directory).appendingPathComponent(entry.file).path
-            let state: ModelStatus.State
-            if let bytes = FileManager.default.contents(atPath: path) {
-                let actual = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-                if actual != entry.sha256 {
-                    state = .hashMismatch(actual: actual)
-                } else {
-                    do {
-                        switch entry.name {
-                        case "saliency":
-                            saliency = try Vision.SaliencyModel(path: path, turn: turn)
-                            state = .loaded
-                        case "text":
-                            text = try Vision.TextDetector(path: path, turn: turn)
-                            state = .loaded
-                        case "pose_landmark":
-                            pose = try Vision.PoseModel(path: path, turn: turn)
-                            state = .loaded
-                        case "selfie_segmentation":
-                            personMask = try Vision.PersonMaskModel(path: path, turn: turn)
-                            state = .loaded
-                        case "face_detection":
-                            face = try Vision.FaceModel(path: path, turn: turn)
-                            state = .loaded
-                        default: state = .failed("this build has no use for a model named \(entry.name)")
-                        }
-                    } catch {
-                        state = .failed("\(error)")
-                    }
-                }
-            } else {
-                state = .missing
-            }
-            statuses.append(ModelStatus(entry: entry, path: path, state: state))
-        }
-        return (ModelSet(saliency: saliency, text: text, pose: pose, personMask: personMask, face: face), statuses)
+    /// What became of each model, loading every one not loaded yet (a server's start, `prodvisual models`).
+    public var statuses: [ModelStatus] {
+        [saliencySlot?.status, textSlot?.status, poseSlot?.status, personMaskSlot?.status, faceSlot?.status].compactMap { $0 }
     }
 
-    /// The model directory when none is named: `PRODVISUAL_MODEL_DIR`, else `./models`.
-    public static var defaultDirectory: String {
-        ProcessInfo.processInfo.environment["PRODVISUAL_MODEL_DIR"] ?? "models"
+    /// The catalogue's models in `directory`, each loaded when first used, and only if its
+    /// SHA-256 matches the pin.
+    public static func load(directory: String) throws -> ModelSet {
+        let catalogue = Dictionary(uniqueKeysWithValues: try ModelEntry.catalog().map { ($0.name, $0) })
+        let turn = InferenceTurn()
+        func slot<Model>(_ name: String, _ open: @escaping (String, InferenceTurn) throws(ImagingError) -> Model) throws -> ModelSlot<Model> {
+            guard let entry = catalogue[name] else {
+                throw ImagingError.processingFailed("the model catalogue has no entry named \(name)")
+            }
+            return ModelSlot(entry, directory: directory, turn: turn, open: open)
+        }
+        return ModelSet(
+            saliency: try slot("saliency") { path, turn throws(ImagingError) in try Vision.SaliencyModel(path: path, turn: turn) },
+            text: try slot("text") { path, turn throws(ImagingError) in try Vision.TextDetector(path: path, turn: turn) },
+            pose: try slot("pose_landmark") { path, turn throws(ImagingError) in try Vision.PoseModel(path: path, turn: turn) },
+            personMask: try slot("selfie_segmentation") { path, turn throws(ImagingError) in try Vision.PersonMaskModel(path: path, turn: turn) },
+            face: try slot("face_detection") { path, turn throws(ImagingError) in try Vision.FaceModel(path: path, turn: turn) })
     }
 }
