@@ -54,28 +54,17 @@ public final class ImageEngine: Sendable {
     }
 
     /// Text on the canvas outside its products: what a style added (a headline, a badge, a
-    /// label), as opposed to the product's own printing. Nil without the text model. Where
-    /// everything around the products is one flat colour there is no text to find, and the
-    /// network does not run.
+    /// label), as opposed to the product's own printing. Nil without the text model. Where the
+    /// canvas around the products has no sharp step between neighbouring pixels (one colour, a
+    /// soft shadow, a gradient) there is no text to find, and the network does not run.
     func addedText(in composed: Composed) throws(ImagingError) -> [TextRegion]? {
-        guard let detector = models.text else { return nil }
+        guard models.offersText else { return nil }
         let canvas = composed.canvas
         let coverage = composed.productCoverage
         // A product covers a pixel when at least half opaque there.
         let covered: UInt8 = 128
-        let bands = canvas.bands
-        // The first uncovered pixel is the reference; compared byte by byte, in place.
-        let pixels = canvas.pixels
-        var reference: Int?
-        var flat = true
-        scan: for index in 0..<(canvas.width * canvas.height) where coverage[index] < covered {
-            guard let first = reference else { reference = index * bands; continue }
-            for band in 0..<bands where abs(Int(pixels[index * bands + band]) - Int(pixels[first + band])) > 2 {
-                flat = false
-                break scan
-            }
-        }
-        if flat { return [] }
+        if Self.isSmoothAroundProducts(canvas, coverage: coverage) { return [] }
+        guard let detector = models.text else { return nil }
         return try detector.regions(in: canvas).filter { region in
             let box = region.box
             var inside = 0
@@ -84,6 +73,26 @@ public final class ImageEngine: Sendable {
             }
             // Mostly on the product: its own label or print.
             return Double(inside) < 0.5 * Double(box.width * box.height)
+        }
+    }
+
+    /// Whether no two neighbouring pixels that no product touches differ by more than a
+    /// shadow's or a gradient's step: letters, even small and pale, are drawn with sharper ones.
+    static func isSmoothAroundProducts(_ canvas: Raster, coverage: [UInt8]) -> Bool {
+        let (width, height, bands) = (canvas.width, canvas.height, canvas.bands)
+        let step = 12
+        return canvas.pixels.withUnsafeBufferPointer { pixels in
+            func differ(_ first: Int, _ second: Int) -> Bool {
+                (0..<bands).contains { abs(Int(pixels[first * bands + $0]) - Int(pixels[second * bands + $0])) > step }
+            }
+            for y in 0..<height {
+                for x in 0..<width where coverage[y * width + x] == 0 {
+                    let here = y * width + x
+                    if x + 1 < width, coverage[here + 1] == 0, differ(here, here + 1) { return false }
+                    if y + 1 < height, coverage[here + width] == 0, differ(here, here + width) { return false }
+                }
+            }
+            return true
         }
     }
 

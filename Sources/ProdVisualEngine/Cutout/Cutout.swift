@@ -74,7 +74,7 @@ extension ImageEngine {
 
         private enum Outcome {
             case final(Segmentation)
-            case cutting(Vision.Segmenter, models: ModelSet, learned: Concurrently<Learned>?)
+            case cutting(Vision.Segmenter, models: ModelSet, learned: Concurrently<Learned?>?)
         }
 
         init(work: Raster, final segmentation: Segmentation) {
@@ -99,8 +99,9 @@ extension ImageEngine {
                 confidence: 0, uniformBackground: false, shadowStrength: 0, hadAlpha: false)
         }
 
-        private static func learned(_ work: Raster, _ models: ModelSet) throws(ImagingError) -> Learned {
-            guard let saliency = models.saliency else { return ([], []) }
+        /// Nil when the saliency model is not to be had (it failed its hash check or to load).
+        private static func learned(_ work: Raster, _ models: ModelSet) throws(ImagingError) -> Learned? {
+            guard let saliency = models.saliency else { return nil }
             let map = try saliency.saliency(of: work.rgb)
             guard let text = models.text else { return (map, []) }
             return (map, try text.regions(in: work).map(\.box))
@@ -113,11 +114,12 @@ extension ImageEngine {
             case .cutting(let segmenter, let models, let speculative):
                 var found = try segmenter.finish(framingFallback: !models.offersSaliency)
                 // The speculative map is always collected, so no work outlives the render.
-                let early = try speculative?.result()
-                if models.saliency != nil, (found?.report.confidence ?? 0) < ImageEngine.classicalTrusted {
-                    let learned: Learned
+                let early: Learned? = try speculative?.result() ?? nil
+                // Confidence first: a trusted classical cut must not even load the model.
+                if (found?.report.confidence ?? 0) < ImageEngine.classicalTrusted, models.offersSaliency {
+                    let learned: Learned?
                     if let early { learned = early } else { learned = try Self.learned(work, models) }
-                    found = try segmenter.fuse(saliency: learned.saliency, text: learned.text) ?? found
+                    if let learned { found = try segmenter.fuse(saliency: learned.saliency, text: learned.text) ?? found }
                 }
                 // Below this the mask is more likely fragments than the product (a close-up that
                 // fills the frame, a cluttered scene): keeping the whole photo is the honest answer.

@@ -173,8 +173,9 @@ public struct ModelSet: Sendable {
     var personMask: Vision.PersonMaskModel? { personMaskSlot?.model }
     var face: Vision.FaceModel? { faceSlot?.model }
 
-    /// Whether the saliency model's file is installed, without loading it.
+    /// Whether the saliency model's or the text detector's file is installed, without loading it.
     var offersSaliency: Bool { saliencySlot?.isInstalled ?? false }
+    var offersText: Bool { textSlot?.isInstalled ?? false }
 
     /// Whether the person analysis runs on the models: it needs all three.
     var seesPeople: Bool { pose != nil && personMask != nil && face != nil }
