@@ -60,6 +60,12 @@ enum Eyes: String, CaseIterable, Sendable, CustomStringConvertible {
         try bytes.write(to: directory.appendingPathComponent("u2netp.onnx"))
 
         let models = try ModelSet.load(directory: directory.path)
+        // Before anything is loaded, a render already knows not to plan on them: a cluttered
+        // scene is cut exactly as by the engine without models (whose framing fallback the
+        // saliency model would have replaced).
+        #expect(!models.offersSaliency && !models.offersText)
+        let scene = try Bench.bytes("cutout/scenes/images/00000002.jpg")
+        #expect(try ImageEngine(models: models).cutout(source: scene).png == Eyes.classicalEngine.cutout(source: scene).png)
         let statuses = models.statuses
         let byName = Dictionary(uniqueKeysWithValues: statuses.map { ($0.entry.name, $0.state) })
         let actual = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
@@ -72,6 +78,7 @@ enum Eyes: String, CaseIterable, Sendable, CustomStringConvertible {
     @Test func theInstalledModelsPassTheirHashAndLoad() throws {
         let models = try InstalledModels.require()
         #expect(models.saliency != nil && models.text != nil)
+        #expect(models.offersSaliency && models.offersText)
     }
 }
 

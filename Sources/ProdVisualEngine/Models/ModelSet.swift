@@ -97,13 +97,14 @@ final class LoadedModel: @unchecked Sendable {
 /// One catalogue model, loaded on its first use: its file's SHA-256 checked against the pin and its
 /// network parsed. A one-shot command that needs no model then pays for none (loading all five
 /// cost a white-background render more than its segmentation). `@unchecked`: the lock guards the
-/// outcome, which is written once.
+/// check and the outcome, each written once.
 final class ModelSlot<Model: Sendable>: @unchecked Sendable {
     let entry: ModelEntry
     let path: String
     private let open: (String, InferenceTurn) throws(ImagingError) -> Model
     private let turn: InferenceTurn
     private let lock = NSLock()
+    private var check: ModelStatus.State?
     private var outcome: (model: Model?, state: ModelStatus.State)?
 
     init(_ entry: ModelEntry, directory: String, turn: InferenceTurn, open: @escaping (String, InferenceTurn) throws(ImagingError) -> Model) {
@@ -118,27 +119,44 @@ final class ModelSlot<Model: Sendable>: @unchecked Sendable {
 
     var status: ModelStatus { ModelStatus(entry: entry, path: path, state: resolved().state) }
 
-    /// Whether the file is there, without loading it: which path a render can plan for.
-    var isInstalled: Bool { FileManager.default.fileExists(atPath: path) }
+    /// Whether the model is there to be used, without parsing it: its file is present and passes
+    /// its hash check (a check cheap beside a parse, made once). A render plans its path by this.
+    var isUsable: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        if let outcome { return outcome.model != nil }
+        return checked() == .loaded
+    }
+
+    /// The file's state before any parse: `.loaded` standing for "present, and the pinned file".
+    /// Called with the lock held.
+    private func checked() -> ModelStatus.State {
+        if let check { return check }
+        let state: ModelStatus.State
+        if let bytes = FileManager.default.contents(atPath: path) {
+            let actual = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
+            state = actual == entry.sha256 ? .loaded : .hashMismatch(actual: actual)
+        } else {
+            state = .missing
+        }
+        check = state
+        return state
+    }
 
     private func resolved() -> (model: Model?, state: ModelStatus.State) {
         lock.lock()
         defer { lock.unlock() }
         if let outcome { return outcome }
         let loaded: (model: Model?, state: ModelStatus.State)
-        if let bytes = FileManager.default.contents(atPath: path) {
-            let actual = SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-            if actual != entry.sha256 {
-                loaded = (nil, .hashMismatch(actual: actual))
-            } else {
-                do throws(ImagingError) {
-                    loaded = (try open(path, turn), .loaded)
-                } catch {
-                    loaded = (nil, .failed("\(error)"))
-                }
+        switch checked() {
+        case .loaded:
+            do throws(ImagingError) {
+                loaded = (try open(path, turn), .loaded)
+            } catch {
+                loaded = (nil, .failed("\(error)"))
             }
-        } else {
-            loaded = (nil, .missing)
+        case let refused:
+            loaded = (nil, refused)
         }
         outcome = loaded
         return loaded
@@ -173,9 +191,9 @@ public struct ModelSet: Sendable {
     var personMask: Vision.PersonMaskModel? { personMaskSlot?.model }
     var face: Vision.FaceModel? { faceSlot?.model }
 
-    /// Whether the saliency model's or the text detector's file is installed, without loading it.
-    var offersSaliency: Bool { saliencySlot?.isInstalled ?? false }
-    var offersText: Bool { textSlot?.isInstalled ?? false }
+    /// Whether the saliency model or the text detector is there to be used, without loading it.
+    var offersSaliency: Bool { saliencySlot?.isUsable ?? false }
+    var offersText: Bool { textSlot?.isUsable ?? false }
 
     /// Whether the person analysis runs on the models: it needs all three.
     var seesPeople: Bool { pose != nil && personMask != nil && face != nil }
