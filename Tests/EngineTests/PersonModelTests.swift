@@ -146,6 +146,24 @@ import Testing
         }
     }
 
+    /// A tee on a woman in a yellow crop top, an arm hanging close beside her bare waist: the
+    /// waist, which touches the arm, is her body under the tee, not an arm in front of it. The
+    /// tee's lower corner beside that arm is the light tee, not a bite of her dark skin.
+    @Test func theBareWaistBesideAHangingArmIsUnderTheTee() throws {
+        let dressed = try Dressed("model_4.png", in: "00055_00.jpg", eyes: .models)
+        let l = dressed.analysis.landmarks
+        let across = l.hips.right.x - l.hips.left.x
+        // Below the crop top's hem, at the waist's side next to the arm.
+        let points = stride(from: l.hips.left.y + 0.15 * across, to: l.hips.left.y + 0.3 * across, by: 3).flatMap { y in
+            stride(from: l.hips.left.x + 0.02 * across, to: l.hips.left.x + 0.15 * across, by: 3).map { ImagePoint(x: $0, y: y) }
+        }
+        // Her skin is darker than the yellow top, the cream skirt and the lavender tee.
+        let bare = points.filter { dressed.before($0) < 150 }
+        let covered = bare.filter { dressed.after($0) > dressed.before($0) + 40 }
+        #expect(bare.count > points.count / 3, "bare waist in the photo: \(bare.count) of \(points.count) points")
+        #expect(covered.count >= bare.count * 95 / 100, "\(bare.count - covered.count) of \(bare.count) points of bare waist still show through the tee")
+    }
+
     /// A bench person dressed in one bench garment (PNG, no mark): the photo, the try-on and the
     /// person's analysis, with lightness compared at the photo's points.
     struct Dressed {

@@ -340,14 +340,32 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
                 keep[i] = 1;  // a hand whose sleeve is the garment's colour; elsewhere skin tones are a print
             }
         }
+        // Skin entering the torso is an arm or a hand only along an arm: the bare waist beside an
+        // arm hanging close touches it too, and is the body the garment covers.
+        cv::Mat alongAnArm(height, width, CV_8U, cv::Scalar(0));
+        for (int side = 0; side < 2; ++side) {
+            const pv_vto_arm &arm = arms[side];
+            if (arm.width <= 0) continue;
+            for (int j = 1; j < 4; ++j) {
+                const cv::Point a(int(std::lround(arm.joints[j - 1].x)), int(std::lround(arm.joints[j - 1].y)));
+                const cv::Point b(int(std::lround(arm.joints[j].x)), int(std::lround(arm.joints[j].y)));
+                // A hand spreads wider than the forearm.
+                cv::line(alongAnArm, a, b, cv::Scalar(255), std::max(2, int(std::lround(arm.width * (j == 3 ? 2.0 : 1.4)))), cv::LINE_8);
+            }
+        }
         cv::Mat skinFront(height, width, CV_8U, cv::Scalar(0));
         for (int y = 0; y < height; ++y) {
             const int *l = labels.ptr<int>(y);
+            const uint8_t *along = alongAnArm.ptr<uint8_t>(y);
             uint8_t *f = skinFront.ptr<uint8_t>(y);
             for (int x = 0; x < width; ++x) {
                 const int i = l[x];
                 if (i <= 0) continue;
-                if (keep[i] || (outerOnly[i] && !std::isnan(middle[y]) && std::abs(x - middle[y]) > 0.75 * half[y])) f[x] = 255;
+                const bool entering = keep[i] && touching[i] > 0;
+                if ((keep[i] && !entering) || (entering && along[x]) ||
+                    (outerOnly[i] && along[x] && !std::isnan(middle[y]) && std::abs(x - middle[y]) > 0.75 * half[y])) {
+                    f[x] = 255;
+                }
             }
         }
         // A hand reaches about a face's height into the torso from where the skin enters it; skin
