@@ -729,13 +729,21 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         }
         // Skin: that tone, shaded by the photo's light (its luminance against a wide
         // blur of it, damped: fabric's own texture should not print through) and the body's
-        // roundness.
+        // roundness. Both blurs are of the old clothes alone: a light top beside a dark arm is
+        // no light falling on the body (painted over, it came out lighter than the arm).
         cv::Mat luminance;
         cv::extractChannel(lab, luminance, 0);
         luminance.convertTo(luminance, CV_32F);
-        cv::Mat broad, fine;
-        cv::GaussianBlur(luminance, broad, cv::Size(), std::max(2.0, 0.5 * fw));
-        cv::GaussianBlur(luminance, fine, cv::Size(), std::max(1.0, 0.05 * fw));
+        cv::Mat oldShare;
+        old.convertTo(oldShare, CV_32F, 1 / 255.0);
+        const cv::Mat oldLuminance = luminance.mul(oldShare);
+        auto blurOfOld = [&](double sigma) {
+            cv::Mat sum, share;
+            cv::GaussianBlur(oldLuminance, sum, cv::Size(), sigma);
+            cv::GaussianBlur(oldShare, share, cv::Size(), sigma);
+            return cv::Mat(sum / cv::max(share, 1e-3f));
+        };
+        const cv::Mat broad = blurOfOld(std::max(2.0, 0.5 * fw)), fine = blurOfOld(std::max(1.0, 0.05 * fw));
         // (The body's roundness shows towards its outline, not where painted skin meets skin.)
         cv::Mat edgeDistance, fromSkin;
         cv::distanceTransform(silhouette, edgeDistance, cv::DIST_L2, 3);
