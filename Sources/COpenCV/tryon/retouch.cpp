@@ -163,6 +163,16 @@ struct HairModel {
     bool contains(const cv::Vec3b &p) const { return valid && cv::norm(cv::Vec3d(p) - mean) <= spread; }
 };
 
+// `values` (CV_32F) averaged by `blur` over the pixels `share` (CV_32F, 0..1) weighs in: a
+// normalised convolution, so that what lies outside the mask does not bleed into the mean.
+template <typename Blur>
+cv::Mat maskedBlur(const cv::Mat &values, const cv::Mat &share, Blur &&blur) {
+    cv::Mat sum, weight;
+    blur(values.mul(share), sum);
+    blur(share, weight);
+    return cv::Mat(sum / cv::max(weight, 1e-3));
+}
+
 // `image` (8-bit, three channels) where `known`, and elsewhere the weighted mean of the known
 // pixels nearest: a normalised convolution from `sigma` on, widened until it reaches every pixel.
 cv::Mat spreadFrom(const cv::Mat &image, const cv::Mat &known, double sigma) {
@@ -265,16 +275,10 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             cv::extractChannel(lab, l, 0);
             l.convertTo(l, CV_32F);
             silhouette.convertTo(inside, CV_32F, 1 / 255.0);
-            const auto maskedBlur = [&](const cv::Mat &values, auto &&blur) {
-                cv::Mat sum, weight;
-                blur(values.mul(inside), sum);
-                blur(inside, weight);
-                return cv::Mat(sum / cv::max(weight, 1e-3));
-            };
             const auto fine = [&](const cv::Mat &in, cv::Mat &out) { cv::GaussianBlur(in, out, cv::Size(), std::max(1.0, unit / 2.0)); };
             const auto local = [&](const cv::Mat &in, cv::Mat &out) { cv::blur(in, out, cv::Size(4 * unit + 1, 4 * unit + 1)); };
-            detail = l - maskedBlur(l, fine);
-            cv::sqrt(maskedBlur(detail.mul(detail), local), texture);
+            detail = l - maskedBlur(l, inside, fine);
+            cv::sqrt(maskedBlur(detail.mul(detail), inside, local), texture);
         }
         auto bareSkin = [&](int y, int x) { return skin.contains(lab.at<cv::Vec3b>(y, x)) && texture.at<float>(y, x) < kSkinTexture; };
         // The share of the person's pixels along the upper arm's first part, below the shoulder,
@@ -736,14 +740,9 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         luminance.convertTo(luminance, CV_32F);
         cv::Mat oldShare;
         old.convertTo(oldShare, CV_32F, 1 / 255.0);
-        const cv::Mat oldLuminance = luminance.mul(oldShare);
-        auto blurOfOld = [&](double sigma) {
-            cv::Mat sum, share;
-            cv::GaussianBlur(oldLuminance, sum, cv::Size(), sigma);
-            cv::GaussianBlur(oldShare, share, cv::Size(), sigma);
-            return cv::Mat(sum / cv::max(share, 1e-3f));
-        };
-        const cv::Mat broad = blurOfOld(std::max(2.0, 0.5 * fw)), fine = blurOfOld(std::max(1.0, 0.05 * fw));
+        const auto gaussian = [](double sigma) { return [sigma](const cv::Mat &in, cv::Mat &out) { cv::GaussianBlur(in, out, cv::Size(), sigma); }; };
+        const cv::Mat broad = maskedBlur(luminance, oldShare, gaussian(std::max(2.0, 0.5 * fw)));
+        const cv::Mat fine = maskedBlur(luminance, oldShare, gaussian(std::max(1.0, 0.05 * fw)));
         // (The body's roundness shows towards its outline, not where painted skin meets skin.)
         cv::Mat edgeDistance, fromSkin;
         cv::distanceTransform(silhouette, edgeDistance, cv::DIST_L2, 3);
