@@ -165,6 +165,31 @@ enum Eyes: String, CaseIterable, Sendable, CustomStringConvertible {
         #expect(mean(withModels) > 0.75)
     }
 
+    /// A page of label text on white: the backdrop model draws the page's outline through white
+    /// it cannot tell from the backdrop and bites bays out of it; with the text detector the
+    /// cutout is the whole printed sheet.
+    @Test func aPageOfLabelTextIsCutAsTheWholeSheet() throws {
+        let source = try Bench.bytes("packshots/B07GTFSCHB/31afd5f5.jpg")
+        func sheetFill(_ engine: ImageEngine) throws -> (fill: Double, width: Int, frame: Int) {
+            let cutout = try engine.decodePixels(try engine.cutout(source: source).png)
+            var minX = cutout.width, maxX = -1, minY = cutout.height, maxY = -1, opaque = 0
+            for y in 0..<cutout.height {
+                for x in 0..<cutout.width where cutout.alpha(x: x, y: y) >= 128 {
+                    opaque += 1
+                    minX = min(minX, x); maxX = max(maxX, x); minY = min(minY, y); maxY = max(maxY, y)
+                }
+            }
+            let box = (maxX - minX + 1) * (maxY - minY + 1)
+            return (Double(opaque) / Double(max(1, box)), maxX - minX + 1, cutout.width)
+        }
+        let classical = try sheetFill(try ImageEngine())
+        let learned = try sheetFill(try ImageEngine(models: try InstalledModels.require()))
+        #expect(classical.fill < 0.95, "the bays this test is about: \(classical)")
+        #expect(learned.fill > 0.98, "\(learned)")
+        // The sheet holds all three columns of text, which run nearly the frame's width.
+        #expect(Double(learned.width) > 0.9 * Double(learned.frame), "\(learned)")
+    }
+
     /// A product held by a real forearm that enters from the frame's top edge: the cutout keeps
     /// the product and drops the arm. The arm is a bench person's; the product a bench packshot
     /// with its exact mask.

@@ -548,6 +548,8 @@ int cutFromSeed(const cv::Mat &rgb, Seeding &seeding, cv::Mat &mask, pv_cutout_r
     report.background_noise = model.noise;
     report.uniform_background = model.noise < 4.0 && model.inlierShare > 0.9;
     report.shadow_strength = std::min(1.0, seeding.darkestShadow);
+    // White print paper on white, a white product on a white sweep: its outline is a guess.
+    report.backdrop_coloured = cv::countNonZero(product & (distance < std::max(4.0, 2.0 * model.noise))) / double(cv::countNonZero(product));
 
     // Confidence: a clean border that the model explains, a product that stands apart from
     // it, and a product that does not run off the frame.
@@ -828,6 +830,44 @@ extern "C" int pv_cv_segmenter_fuse(pv_segmenter *segmenter, const uint8_t *sali
         *report = fused;
         cv::Mat out(image.rows, image.cols, CV_8U, mask);
         result.copyTo(out);
+        return PV_CV_OK;
+    } catch (...) {
+        return PV_CV_FAILED;
+    }
+}
+
+extern "C" int pv_cv_segmenter_printed_outline(const int *text_boxes, int text_count, int width, int height, uint8_t *mask, pv_cutout_report *report) {
+    if (!mask || !report || width < 1 || height < 1 || text_count < 0 || (text_count > 0 && !text_boxes)) return PV_CV_INVALID_ARGUMENT;
+    try {
+        cv::Mat product(height, width, CV_8U, mask);
+        const cv::Rect box = cv::boundingRect(product);
+        // Printed matter is lines of text: a handful at least, none of them most of the product
+        // (the detector reads wood grain as one box).
+        if (box.area() == 0 || text_count < 5) return PV_CV_OK;
+        cv::Mat letters = cv::Mat::zeros(height, width, CV_8U);
+        int largest = 0;
+        for (int i = 0; i < text_count; ++i) {
+            const cv::Rect line = cv::Rect(text_boxes[4 * i], text_boxes[4 * i + 1], text_boxes[4 * i + 2], text_boxes[4 * i + 3]) & cv::Rect(0, 0, width, height);
+            letters(line).setTo(255);
+            largest = std::max(largest, (line & box).area());
+        }
+        // Print over much of the product and across nearly all of it, both ways: a sheet.
+        const cv::Rect span = cv::boundingRect(letters) & box;
+        const double covered = cv::countNonZero(letters(box)) / double(box.area());
+        if (largest > 0.2 * box.area() || covered < 0.3 || span.width < 0.85 * box.width || span.height < 0.85 * box.height) return PV_CV_OK;
+        std::vector<cv::Point> points;
+        cv::findNonZero(product | letters, points);
+        std::vector<cv::Point> outline;
+        cv::convexHull(points, outline);
+        // A sheet's corners hold no print: where the hull nearly fills its rectangle, the sheet is that rectangle.
+        const cv::RotatedRect sheet = cv::minAreaRect(outline);
+        if (cv::contourArea(outline) >= 0.9 * sheet.size.area()) {
+            cv::Point2f corners[4];
+            sheet.points(corners);
+            outline.assign(corners, corners + 4);
+        }
+        cv::fillConvexPoly(product, outline, cv::Scalar(255));
+        describeBox(product, *report);
         return PV_CV_OK;
     } catch (...) {
         return PV_CV_FAILED;

@@ -17,6 +17,7 @@ typedef struct {
     int uniform_background;                   /* 1 when the border is one smooth colour field */
     double background_noise;                  /* robust spread of the border around its model (CIELAB) */
     double shadow_strength;                   /* 0..1: how dark the strongest cast shadow is */
+    double backdrop_coloured;                 /* 0..1: share of the product in the backdrop's own colour */
 } pv_cutout_report;
 
 /*
@@ -45,6 +46,10 @@ int pv_cv_refine(const uint8_t *rgb, int width, int height, size_t stride,
  *  - fuse: after finish (whatever it answered), the classical cut fused with a learned saliency
  *    map (width*height bytes, 0..255), hands holding the product dropped; `text_boxes` are
  *    `text_count` (x, y, width, height) boxes of printed text that stays opaque inside the product.
+ *  - printed_outline: a cut (width*height mask bytes, rewritten in place) of printed matter, a
+ *    label or leaflet whose white paper the backdrop shares: where lines of text cover much of
+ *    the product and span it both ways, the product becomes the sheet they are printed on (the
+ *    hull of cut and text, or its rectangle). Any other cut is left as it is.
  */
 typedef struct pv_segmenter pv_segmenter;
 
@@ -54,6 +59,7 @@ void pv_cv_segmenter_estimate(const pv_segmenter *segmenter, int *x, int *y, int
 int pv_cv_segmenter_finish(pv_segmenter *segmenter, int framing_fallback, uint8_t *mask, pv_cutout_report *report);
 int pv_cv_segmenter_fuse(pv_segmenter *segmenter, const uint8_t *saliency, const int *text_boxes, int text_count,
                          uint8_t *mask, pv_cutout_report *report);
+int pv_cv_segmenter_printed_outline(const int *text_boxes, int text_count, int width, int height, uint8_t *mask, pv_cutout_report *report);
 void pv_cv_segmenter_free(pv_segmenter *segmenter);
 
 #ifdef __cplusplus

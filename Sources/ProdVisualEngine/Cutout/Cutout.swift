@@ -60,6 +60,10 @@ extension ImageEngine {
     /// Below this backdrop fit the learned map is started at once, on the second core, while the
     /// classical GrabCut runs: the classical cut is unlikely to be trusted.
     static let speculateBelowFit = 0.7
+    /// From this share of the product in the backdrop's own colour (a white label on white, a
+    /// dark product on black) the learned models are asked too, however sure the classical cut is:
+    /// its outline there was drawn through colour it cannot tell apart.
+    static let backdropColouredFrom = 0.2
 
     /// Segmentation between its phases: the working image, where the product is expected, and
     /// GrabCut still to run (unless the answer is already final).
@@ -116,10 +120,15 @@ extension ImageEngine {
                 // The speculative map is always collected, so no work outlives the render.
                 let early: Learned? = try speculative?.result() ?? nil
                 // Confidence first: a trusted classical cut must not even load the model.
-                if (found?.report.confidence ?? 0) < ImageEngine.classicalTrusted, models.offersSaliency {
+                let unsure = (found?.report.confidence ?? 0) < ImageEngine.classicalTrusted
+                    || (found?.report.backdrop_coloured ?? 0) >= ImageEngine.backdropColouredFrom
+                if unsure, models.offersSaliency {
                     let learned: Learned?
                     if let early { learned = early } else { learned = try Self.learned(work, models) }
-                    if let learned { found = try segmenter.fuse(saliency: learned.saliency, text: learned.text) ?? found }
+                    if let learned {
+                        found = try segmenter.fuse(saliency: learned.saliency, text: learned.text) ?? found
+                        if let cut = found { found = try Vision.Segmenter.printedOutline(cut, text: learned.text, width: work.width, height: work.height) }
+                    }
                 }
                 // Below this the mask is more likely fragments than the product (a close-up that
                 // fills the frame, a cluttered scene): keeping the whole photo is the honest answer.

@@ -56,6 +56,20 @@ extension Vision {
             }
         }
 
+        /// `cut` of printed matter (a label, a leaflet) made the whole sheet its `text` lines are printed on.
+        static func printedOutline(_ cut: Segmentation, text: [PixelRect], width: Int, height: Int) throws(ImagingError) -> Segmentation {
+            let boxes = text.flatMap { [Int32($0.x), Int32($0.y), Int32($0.width), Int32($0.height)] }
+            var mask = cut.mask
+            var report = cut.report
+            let status = mask.withUnsafeMutableBufferPointer { mask in
+                boxes.withUnsafeBufferPointer { boxes in
+                    pv_cv_segmenter_printed_outline(boxes.baseAddress, Int32(text.count), Int32(width), Int32(height), mask.baseAddress, &report)
+                }
+            }
+            guard status == PV_CV_OK.rawValue else { throw .processingFailed("segmentation failed (\(status))") }
+            return Segmentation(mask: mask, report: report)
+        }
+
         private func collect(_ run: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<pv_cutout_report>) -> Int32) throws(ImagingError) -> Segmentation? {
             var mask = [UInt8](repeating: 0, count: width * height)
             var report = pv_cutout_report()
