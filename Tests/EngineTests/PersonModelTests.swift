@@ -164,6 +164,40 @@ import Testing
         #expect(covered.count >= bare.count * 95 / 100, "\(bare.count - covered.count) of \(bare.count) points of bare waist still show through the tee")
     }
 
+    /// A flared, sleeveless dress (an orange print) on a woman in patterned trousers: the dress
+    /// is measured by its bodice, not by its skirt's flare, so it reaches her knees, and it hangs
+    /// across the gap between her legs.
+    @Test func aFlaredDressReachesTheKneesAcrossTheLegs() throws {
+        let dressed = try Dressed("049447_0.jpg", in: "053319_1.jpg", eyes: .models)
+        let knees = dressed.analysis.landmarks.knees
+        let points = (0...12).map { ImagePoint(x: knees.left.x + (knees.right.x - knees.left.x) * Double($0) / 12, y: (knees.left.y + knees.right.y) / 2 - 10) }
+        let orange = points.filter { dressed.isOrange($0) }
+        #expect(orange.count >= 8, "the print has grey-green cabbages too: \(orange.count) of \(points.count) points across the knees are the dress")
+    }
+
+    /// The same dress on a woman whose arms hang close to her body: its shoulders stay on hers,
+    /// and none of it spreads out over her upper arms.
+    @Test func aSleevelessDressStaysOffTheUpperArms() throws {
+        let dressed = try Dressed("model_4.png", in: "053319_1.jpg", eyes: .models)
+        let l = dressed.analysis.landmarks
+        var onArms = 0, samples = 0
+        for side in 0..<2 {
+            let sign = side == 0 ? -1.0 : 1.0
+            // Beside the body, from the shoulder joint down to an arm's width below the armpit:
+            // outwards from a little beyond the torso's edge there (where the arm hangs free of it).
+            let below = l.torsoEdges(at: l.armpits[side].y + l.armWidths[side])
+            let inner = (side == 0 ? below.left : below.right) + sign * 0.25 * l.armWidths[side]
+            for y in stride(from: l.shoulders[side].y, to: l.armpits[side].y + l.armWidths[side], by: 4) {
+                for step in 0..<8 {
+                    samples += 1
+                    if dressed.isOrange(ImagePoint(x: inner + sign * Double(step) * 0.15 * l.armWidths[side], y: y)) { onArms += 1 }
+                }
+            }
+        }
+        #expect(samples > 5)
+        #expect(onArms == 0, "\(onArms) of \(samples) points on the upper arms are orange")
+    }
+
     /// A bench person dressed in one bench garment (PNG, no mark): the photo, the try-on and the
     /// person's analysis, with lightness compared at the photo's points.
     struct Dressed {
@@ -183,6 +217,15 @@ import Testing
         /// the try-on placed it.
         func before(_ p: ImagePoint) -> Double { Self.lightness(photo, x: p.x, y: p.y) }
         func after(_ p: ImagePoint) -> Double { Self.lightness(output, x: p.x * result.scale + result.offsetX, y: p.y * result.scale + result.offsetY) }
+
+        /// Whether the try-on's pixel at a point of the photo is the orange of dress 053319.
+        func isOrange(_ p: ImagePoint) -> Bool {
+            let x = Int(p.x * result.scale + result.offsetX), y = Int(p.y * result.scale + result.offsetY)
+            guard x >= 0, y >= 0, x < output.width, y < output.height else { return false }
+            let c = output.rgb(x: x, y: y).map(Int.init)
+            // Saturated orange, not the warm brown of lit skin.
+            return c[0] > 200 && c[0] - c[1] > 80 && c[1] - c[2] > 40
+        }
 
         /// Points along a forearm, a quarter to three quarters of the way from the elbow to the wrist.
         func forearm(_ side: Int) -> [ImagePoint] {

@@ -231,9 +231,11 @@ int pv_cv_vto_lay(uint8_t *canvas, const uint8_t *photo, size_t stride, int widt
 /*
  * Where a garment may be laid: the soft silhouette (0..255) grown by `grow` pixels, less the
  * occluders in `front` (0..255, may be NULL), and nothing on the head: the face box grown by a
- * tenth, and above `chin_y` within a band around the face. Writes width*height bytes.
+ * tenth, and above `chin_y` within a band around the face. From row `bridge_from_y` down (a
+ * skirt or a dress; negative for none) the gaps between the silhouette's parts in a row (between
+ * the legs) are allowed too. Writes width*height bytes.
  */
-int pv_cv_vto_allowed(const uint8_t *silhouette, const uint8_t *front, int width, int height, double grow,
+int pv_cv_vto_allowed(const uint8_t *silhouette, const uint8_t *front, int width, int height, double grow, double bridge_from_y,
                       int face_x, int face_y, int face_width, int face_height, double chin_y, uint8_t *allowed);
 
 /*

@@ -131,6 +131,25 @@ extern "C" int pv_cv_vto_garment(const uint8_t *rgb, size_t stride, const uint8_
                 break;
             }
         }
+        // A flared garment (a dress's skirt, a peplum) is wider below than at its chest: where the
+        // row first reaches that width is the flare, not the armpit. Sleeveless, the armholes end
+        // where the sides stop moving inward or outward, above a bodice that keeps its width for a
+        // while before the flare (an A-line top widens all the way and keeps the first rule).
+        if (!reaching) {
+            const int step = std::max(2, int(0.03 * Ht));
+            for (int y = rowAt(0.08); y + step <= std::min(armpitY, rowAt(0.45)); ++y) {
+                if (runsOf(mask, y, gap, 1).size() != 1) continue;  // between straps, or in a neckline
+                const Run here = extent(y), below = extent(y + step);
+                const bool settled = std::abs(below.left - here.left) <= 0.2 * step && std::abs(below.right - here.right) <= 0.2 * step;
+                if (settled) {
+                    const bool bodice = extent(std::min(height - 1, y + int(0.1 * Ht))).width() <= 1.05 * here.width();
+                    // Straight sides from the shoulders down hide where the armhole ends: a body's
+                    // armhole is about half its chest's width deep.
+                    if (bodice && here.width() < 0.8 * bodyWidth) armpitY = std::max(y, B.y + int(0.5 * here.width()));
+                    break;
+                }
+            }
+        }
         const double chestWidth = medianOf({widths[std::min(height - 1, armpitY + 1)], widths[std::min(height - 1, armpitY + 2)],
                                             widths[std::min(height - 1, armpitY + 3)]}, bodyWidth);
         out->aspect = Ht / std::max(1.0, std::min(chestWidth, bodyWidth));

@@ -161,10 +161,14 @@ extension ImageEngine {
 
         var allowed = [UInt8](repeating: 0, count: width * height)
         let side = Double(max(width, height))
+        // A dress or a skirt hangs across the gap between the legs, from the hips down.
+        let category = garment.analysis.category
+        let legless = category == .dress || (category == .bottom && garment.landmarks.crotch == nil)
+        let bridgeFrom = legless ? max(l.hips.left.y, l.hips.right.y) : -1
         status = person.silhouette.withUnsafeBufferPointer { silhouette in
             front.withUnsafeBufferPointer { front in
                 allowed.withUnsafeMutableBufferPointer {
-                    pv_cv_vto_allowed(silhouette.baseAddress, front.baseAddress, Int32(width), Int32(height), Self.silhouetteGrowth * side,
+                    pv_cv_vto_allowed(silhouette.baseAddress, front.baseAddress, Int32(width), Int32(height), Self.silhouetteGrowth * side, bridgeFrom,
                                       Int32(face.x), Int32(face.y), Int32(face.width), Int32(face.height), person.landmarks.chinY, $0.baseAddress)
                 }
             }

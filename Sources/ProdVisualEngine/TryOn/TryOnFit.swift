@@ -188,18 +188,35 @@ extension TryOnFit {
             fit.add(g.neck[side], ImagePoint(x: l.neck.x + sign * neckOffset, y: personNeckY))
             // Shoulders: seams on the joints; straps where they fall on the shoulder's slope.
             let shoulder = l.shoulders[side]
+            let shoulderTarget: ImagePoint
             if g.sleeveEnds[side] != nil {
-                fit.add(g.shoulders[side], shoulder)
+                shoulderTarget = shoulder
             } else {
-                let offset = abs(g.shoulders[side].x - centreX) * widthScale
+                // A sleeveless garment's shoulder ends on the shoulder's top at the farthest (a boat
+                // neck's corner), inside the joint, where the arm leaves the armhole.
                 let reach = max(1, abs(shoulder.x - l.neck.x))
+                let armHalf = (side == 0 ? l.armWidths.left : l.armWidths.right) / 2
+                let offset = min(max(0.5 * reach, reach - armHalf), abs(g.shoulders[side].x - centreX) * widthScale)
                 let t = min(1, offset / reach)
-                fit.add(g.shoulders[side], ImagePoint(x: l.neck.x + sign * offset, y: personNeckY + (shoulder.y - personNeckY) * t))
+                shoulderTarget = ImagePoint(x: l.neck.x + sign * offset, y: personNeckY + (shoulder.y - personNeckY) * t)
             }
+            fit.add(g.shoulders[side], shoulderTarget)
             // Armpits at the torso's sides.
             let armpitY = min(max(mapY(g.armpits[side].y), l.armpits[side].y - 0.2 * head), l.armpits[side].y + 0.5 * head)
-            let armpitX = body.axis(armpitY) + sign * body.halfWidth(armpitY) * 1.03
+            // No wider than the armpit itself, nor much wider than the chest an arm's width lower:
+            // at and above the armpits, an arm hanging against the body widens the outline.
+            let armWidth = side == 0 ? l.armWidths.left : l.armWidths.right
+            let armpitHalf = min(body.halfWidth(armpitY), abs(l.armpits[side].x - body.axis(armpitY)),
+                                 1.1 * body.halfWidth(l.armpits[side].y + armWidth))
+            let armpitX = body.axis(armpitY) + sign * armpitHalf * 1.03
             fit.add(g.armpits[side], ImagePoint(x: armpitX, y: armpitY))
+            // Sleeveless, the armhole's chord stays a chord: unpinned, the spline bows the
+            // garment's side out over the arm between shoulder and armpit.
+            if g.sleeveEnds[side] == nil {
+                let from = g.shoulders[side], to = g.armpits[side]
+                fit.add(ImagePoint(x: (from.x + to.x) / 2, y: (from.y + to.y) / 2),
+                        ImagePoint(x: (shoulderTarget.x + armpitX) / 2, y: (shoulderTarget.y + armpitY) / 2))
+            }
         }
         // Neckline centre.
         let neckline = ImagePoint(x: l.neck.x, y: personNeckY + (g.collar.y - garmentNeckY) * lengthScale)
