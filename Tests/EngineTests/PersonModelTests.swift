@@ -107,10 +107,14 @@ import Testing
         #expect(change > 40, "the frame's bottom changed by \(change) in lightness")
     }
 
-    /// Trousers on a woman in a flared yellow skirt: the skirt's sides, wider than her legs,
-    /// do not show beside the trousers (a hand beside them stays).
-    @Test func aSkirtWiderThanNewTrousersDoesNotShowBesideThem() throws {
-        let dressed = try Dressed("model_2.png", in: "051991_1.jpg", eyes: .models)
+    /// Trousers, or a dress, on a woman in a flared yellow skirt: the skirt's sides, wider than
+    /// her legs and than the dress, do not show beside the new garment (a hand beside it stays).
+    /// (Beside the dress, the pale arms' soft outlines against the pink backdrop match the
+    /// skirt's yellow too, over a longer stretch than beside the trousers: its bound is looser.
+    /// Before the dress's old skirt was retouched, 18% stayed.)
+    @Test(arguments: [("051991_1.jpg", 0.07), ("053319_1.jpg", 0.12)])
+    func aSkirtWiderThanTheNewGarmentDoesNotShowBesideIt(_ garment: String, _ bound: Double) throws {
+        let dressed = try Dressed("model_2.png", in: garment, eyes: .models)
         let l = dressed.analysis.landmarks
         let skirt = dressed.photo.rgb(x: Int((l.hips.left.x + l.hips.right.x) / 2), y: Int(l.hips.left.y + 0.35 * (Double(dressed.photo.height) - l.hips.left.y)))
         // Across the whole width, from the hips down: the pixels of the skirt's colour, in the
@@ -125,11 +129,12 @@ import Testing
             }
             return count
         }
-        let top = l.hips.left.y, bottom = Double(dressed.photo.height)
+        // (Above the frame's last rows: there a skirt longer than the dress shows below its hem.)
+        let top = l.hips.left.y, bottom = top + 0.75 * (Double(dressed.photo.height) - top)
         let before = skirtPixels(dressed.photo, from: top, to: bottom)
         let after = skirtPixels(dressed.output, from: top * dressed.result.scale + dressed.result.offsetY, to: bottom * dressed.result.scale + dressed.result.offsetY)
         #expect(before > 2000, "the skirt shows in the photo (\(before) samples)")
-        #expect(Double(after) < 0.07 * Double(before), "\(after) samples of the skirt's colour stay beside the trousers, of \(before)")
+        #expect(Double(after) < bound * Double(before), "\(after) samples of the skirt's colour stay beside \(garment), of \(before)")
     }
 
     /// A cami on a woman in black long sleeves over a leopard skirt, her hands beside it: the

@@ -406,15 +406,12 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             lower.setTo(0, hands);
             zone |= lower;
             // New trousers cover the legs: nothing between or beside them is the person's skin.
-            // Beside them, as far as the person reaches (a flared skirt, wide jeans), what has
-            // the old bottoms' colours is theirs too.
-            if (trousers) {
-                trouserZone = lower;
-                // (There a skirt is told from an arm and a sleeve by its colours.)
-                besideLegs = rows(lowerTop, ankles) & silhouette & ~lower & ~zone;
-            } else {
-                skirtZone = lower;
-            }
+            if (trousers) trouserZone = lower;
+            else skirtZone = lower;
+            // Beside new bottoms or a dress, as far as the person reaches (a flared skirt, wide
+            // jeans), what has the old bottoms' colours is theirs too. (There a skirt is told from
+            // an arm and a sleeve by its colours.)
+            besideLegs = rows(lowerTop, ankles) & silhouette & ~lower & ~zone;
         }
         // (With the silhouette's soft edge: a dark sleeve's last pixels would stay as a line.)
         cv::Mat edged;
@@ -492,8 +489,9 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // The colours of the person's clothes (what the new garments cover of the torso, skin and
         // hair left out) and of their bare skin: skin in shade, darker and redder than any skin
         // the skin test accepts, is told from clothes of the skin's hue by which it is more like.
-        // The old bottoms' colours are those under the new trousers (bare legs below a skirt's
-        // hem among them: a colour the bottoms show much more often than the skin is clothes).
+        // The old bottoms' colours are those under the new trousers, skirt or dress (bare legs
+        // below a skirt's hem among them: a colour the bottoms show much more often than the
+        // skin is clothes).
         // What the person wears over the hips, from the legs' cores between hips and knees: an
         // arm's zone reaches over it beside the hips.
         cv::Mat hipCores = cv::Mat::zeros(height, width, CV_8U);
@@ -518,7 +516,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 const bool bare = bareSkin(y, x);
                 if (bare && !legs[x] && !beside[x]) skinColours.add(p[x]);
                 else if (t[x] && c[x] && !h[x]) clothesColours.add(p[x]);
-                if (legs[x] && c[x]) bottomsColours.add(p[x]);
+                if ((legs[x] || skirtZone.at<uint8_t>(y, x)) && c[x]) bottomsColours.add(p[x]);
                 if (!bare && hipCores.at<uint8_t>(y, x)) hipColours.add(p[x]);
                 if (!bare && aboveBottoms && t[x] && !h[x]) topColours.add(p[x]);
                 if (!bare && k[x] && !c[x]) legColours.add(p[x]);
