@@ -180,6 +180,19 @@ import Testing
         #expect(orange.count >= 8, "the print has grey-green cabbages too: \(orange.count) of \(points.count) points across the knees are the dress")
     }
 
+    /// A dress with a high waist seam on a woman photographed to the knees: below its seam the
+    /// skirt keeps its photo's proportions (mid-calf), so it runs off the frame's bottom rather
+    /// than ending at her thighs over her old skirt.
+    @Test func aDressesSkirtKeepsItsLength() throws {
+        let dressed = try Dressed("model_4.png", in: "053319_1.jpg", eyes: .models)
+        let hips = dressed.analysis.landmarks.hips
+        let points = (0...10).map { ImagePoint(x: hips.left.x + (hips.right.x - hips.left.x) * (0.3 + 0.04 * Double($0)), y: Double(dressed.photo.height) - 12) }
+        // Her knees and the backdrop between them were photographed there; the dress's orange
+        // and grey-green print differ from both.
+        let dress = points.filter { dressed.colourChange(at: $0) > 50 }
+        #expect(dress.count >= 6, "\(dress.count) of \(points.count) points at the frame's bottom are the dress")
+    }
+
     /// The same dress on a woman whose arms hang close to her body: its shoulders stay on hers,
     /// and none of it spreads out over her upper arms.
     @Test func aSleevelessDressStaysOffTheUpperArms() throws {
@@ -222,6 +235,13 @@ import Testing
         /// the try-on placed it.
         func before(_ p: ImagePoint) -> Double { Self.lightness(photo, x: p.x, y: p.y) }
         func after(_ p: ImagePoint) -> Double { Self.lightness(output, x: p.x * result.scale + result.offsetX, y: p.y * result.scale + result.offsetY) }
+
+        /// The largest channel difference between the photo's pixel at a point and the try-on's there.
+        func colourChange(at p: ImagePoint) -> Int {
+            let x = Int(p.x * result.scale + result.offsetX), y = Int(p.y * result.scale + result.offsetY)
+            guard x >= 0, y >= 0, x < output.width, y < output.height else { return 0 }
+            return zip(output.rgb(x: x, y: y), photo.rgb(x: Int(p.x), y: Int(p.y))).map { abs(Int($0) - Int($1)) }.max()!
+        }
 
         /// Whether the try-on's pixel at a point of the photo is the orange of dress 053319.
         func isOrange(_ p: ImagePoint) -> Bool {

@@ -167,7 +167,7 @@ extension TryOnFit {
             let personWaistY = (l.waist.left.y + l.waist.right.y) / 2
             if garmentWaistY > garmentNeckY + 2 {
                 let upperScale = (personWaistY - personNeckY) / (garmentWaistY - garmentNeckY)
-                let lowerScale = min(max(upperScale, 0.8 * lengthScale), 1.25 * lengthScale)
+                let lowerScale = min(max(upperScale, lengthScale), 1.25 * lengthScale)
                 mapY = { y in
                     y <= garmentWaistY ? personNeckY + (y - garmentNeckY) * upperScale : personWaistY + (y - garmentWaistY) * lowerScale
                 }
