@@ -188,6 +188,7 @@ extension TryOnFit {
             fit.add(g.neck[side], ImagePoint(x: l.neck.x + sign * neckOffset, y: personNeckY))
             // Shoulders: seams on the joints; straps where they fall on the shoulder's slope.
             let shoulder = l.shoulders[side]
+            let armWidth = side == 0 ? l.armWidths.left : l.armWidths.right
             let shoulderTarget: ImagePoint
             if g.sleeveEnds[side] != nil {
                 shoulderTarget = shoulder
@@ -195,8 +196,7 @@ extension TryOnFit {
                 // A sleeveless garment's shoulder ends on the shoulder's top at the farthest (a boat
                 // neck's corner), inside the joint, where the arm leaves the armhole.
                 let reach = max(1, abs(shoulder.x - l.neck.x))
-                let armHalf = (side == 0 ? l.armWidths.left : l.armWidths.right) / 2
-                let offset = min(max(0.5 * reach, reach - armHalf), abs(g.shoulders[side].x - centreX) * widthScale)
+                let offset = min(max(0.5 * reach, reach - armWidth / 2), abs(g.shoulders[side].x - centreX) * widthScale)
                 let t = min(1, offset / reach)
                 shoulderTarget = ImagePoint(x: l.neck.x + sign * offset, y: personNeckY + (shoulder.y - personNeckY) * t)
             }
@@ -205,7 +205,6 @@ extension TryOnFit {
             let armpitY = min(max(mapY(g.armpits[side].y), l.armpits[side].y - 0.2 * head), l.armpits[side].y + 0.5 * head)
             // No wider than the armpit itself, nor much wider than the chest an arm's width lower:
             // at and above the armpits, an arm hanging against the body widens the outline.
-            let armWidth = side == 0 ? l.armWidths.left : l.armWidths.right
             let armpitHalf = min(body.halfWidth(armpitY), abs(l.armpits[side].x - body.axis(armpitY)),
                                  1.1 * body.halfWidth(l.armpits[side].y + armWidth))
             let armpitX = body.axis(armpitY) + sign * armpitHalf * 1.03
