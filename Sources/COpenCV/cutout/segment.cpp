@@ -745,6 +745,13 @@ int cutWithFallbacks(const cv::Mat &image, Seeding &seeding, bool framing, bool 
     return PV_CV_OK;
 }
 
+// The (x, y, width, height) quadruples the C interface passes text boxes as.
+std::vector<cv::Rect> textBoxes(const int *boxes, int count) {
+    std::vector<cv::Rect> text;
+    for (int i = 0; i < count; ++i) text.emplace_back(boxes[4 * i], boxes[4 * i + 1], boxes[4 * i + 2], boxes[4 * i + 3]);
+    return text;
+}
+
 }  // namespace
 
 struct pv_segmenter {
@@ -815,8 +822,7 @@ extern "C" int pv_cv_segmenter_fuse(pv_segmenter *segmenter, const uint8_t *sali
     if (!segmenter || !saliency || !mask || !report || text_count < 0 || (text_count > 0 && !text_boxes)) return PV_CV_INVALID_ARGUMENT;
     try {
         const cv::Mat &image = segmenter->image;
-        std::vector<cv::Rect> text;
-        for (int i = 0; i < text_count; ++i) text.emplace_back(text_boxes[4 * i], text_boxes[4 * i + 1], text_boxes[4 * i + 2], text_boxes[4 * i + 3]);
+        const std::vector<cv::Rect> text = textBoxes(text_boxes, text_count);
         pv_cutout_report fused = *report;
         cv::Mat result;
         const cv::Mat map(image.rows, image.cols, CV_8U, const_cast<uint8_t *>(saliency));
@@ -846,8 +852,8 @@ extern "C" int pv_cv_segmenter_printed_outline(const int *text_boxes, int text_c
         if (box.area() == 0 || text_count < 5) return PV_CV_OK;
         cv::Mat letters = cv::Mat::zeros(height, width, CV_8U);
         int largest = 0;
-        for (int i = 0; i < text_count; ++i) {
-            const cv::Rect line = cv::Rect(text_boxes[4 * i], text_boxes[4 * i + 1], text_boxes[4 * i + 2], text_boxes[4 * i + 3]) & cv::Rect(0, 0, width, height);
+        for (const cv::Rect &box : textBoxes(text_boxes, text_count)) {
+            const cv::Rect line = box & cv::Rect(0, 0, width, height);
             letters(line).setTo(255);
             largest = std::max(largest, (line & box).area());
         }

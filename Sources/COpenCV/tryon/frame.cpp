@@ -27,12 +27,14 @@ extern "C" int pv_cv_vto_allowed(const uint8_t *silhouetteData, const uint8_t *f
             silhouette.copyTo(allowed);
         }
         // A skirt hangs across the gap between the legs.
-        for (int y = std::max(0, int(std::ceil(bridgeFromY))); bridgeFromY >= 0 && y < height; ++y) {
-            uint8_t *row = allowed.ptr<uint8_t>(y);
-            int left = 0, right = width - 1;
-            while (left < width && row[left] < 128) ++left;
-            while (right > left && row[right] < 128) --right;
-            for (int x = left; x <= right; ++x) row[x] = 255;
+        if (bridgeFromY >= 0) {
+            for (int y = int(std::ceil(bridgeFromY)); y < height; ++y) {
+                uint8_t *row = allowed.ptr<uint8_t>(y);
+                int left = 0, right = width - 1;
+                while (left < width && row[left] < 128) ++left;
+                while (right > left && row[right] < 128) --right;
+                for (int x = left; x <= right; ++x) row[x] = 255;
+            }
         }
         if (frontData) {
             const cv::Mat front(height, width, CV_8U, const_cast<uint8_t *>(frontData));

@@ -431,7 +431,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // cuff from the hand and what it holds.
         const cv::Mat cuffs = (cuffReach & silhouette & ~zone) | (palms & zone & armMask);
         zone.setTo(0, palms);
-        // (Beside new trousers the colours tell a hand from a skirt.)
+        // (Beside new bottoms or a dress the colours tell a hand from a skirt.)
         zone |= besideLegs | cuffs;
         // The face and the head stay as they are.
         const cv::Rect head = cv::Rect(fx - fw / 4, fy - fh, fw + fw / 2, int(chinY - (fy - fh)) + 1) & frame;
@@ -683,7 +683,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 const double radii[] = {0.75 * arms[side].width, 0.75 * arms[side].width, 0.6 * arms[side].width};
                 nearArms |= limbField(width, height, arms[side].joints, radii, 3) <= 1.0f;
             }
-            // (Beside new trousers, old bottoms are backdrop, whatever is beside them.)
+            // (Beside new bottoms or a dress, old bottoms are backdrop, whatever is beside them.)
             const cv::Mat outside = old & ~skinArea & ~trouserZone & ~besideLegs;
             const int longest = int(1.5 * std::max(arms[0].width, arms[1].width));
             // (The person or a new garment, which may reach beyond the person, on both sides.)

@@ -127,7 +127,7 @@ extension ImageEngine {
                     if let early { learned = early } else { learned = try Self.learned(work, models) }
                     if let learned {
                         found = try segmenter.fuse(saliency: learned.saliency, text: learned.text) ?? found
-                        if let cut = found { found = try Vision.Segmenter.printedOutline(cut, text: learned.text, width: work.width, height: work.height) }
+                        if let cut = found { found = try segmenter.printedOutline(cut, text: learned.text) }
                     }
                 }
                 // Below this the mask is more likely fragments than the product (a close-up that

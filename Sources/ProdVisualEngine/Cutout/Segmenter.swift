@@ -48,7 +48,7 @@ extension Vision {
 
         /// The classical cut fused with a learned saliency map; text boxes inside the product stay opaque.
         func fuse(saliency: [UInt8], text: [PixelRect]) throws(ImagingError) -> Segmentation? {
-            let boxes = text.flatMap { [Int32($0.x), Int32($0.y), Int32($0.width), Int32($0.height)] }
+            let boxes = Self.quadruples(text)
             return try saliency.withUnsafeBufferPointer { map throws(ImagingError) in
                 try boxes.withUnsafeBufferPointer { boxes throws(ImagingError) in
                     try collect { pv_cv_segmenter_fuse(handle, map.baseAddress, boxes.baseAddress, Int32(text.count), $0, $1) }
@@ -57,8 +57,8 @@ extension Vision {
         }
 
         /// `cut` of printed matter (a label, a leaflet) made the whole sheet its `text` lines are printed on.
-        static func printedOutline(_ cut: Segmentation, text: [PixelRect], width: Int, height: Int) throws(ImagingError) -> Segmentation {
-            let boxes = text.flatMap { [Int32($0.x), Int32($0.y), Int32($0.width), Int32($0.height)] }
+        func printedOutline(_ cut: Segmentation, text: [PixelRect]) throws(ImagingError) -> Segmentation {
+            let boxes = Self.quadruples(text)
             var mask = cut.mask
             var report = cut.report
             let status = mask.withUnsafeMutableBufferPointer { mask in
@@ -68,6 +68,11 @@ extension Vision {
             }
             guard status == PV_CV_OK.rawValue else { throw .processingFailed("segmentation failed (\(status))") }
             return Segmentation(mask: mask, report: report)
+        }
+
+        /// Boxes as the C interface takes them: (x, y, width, height) after one another.
+        private static func quadruples(_ boxes: [PixelRect]) -> [Int32] {
+            boxes.flatMap { [Int32($0.x), Int32($0.y), Int32($0.width), Int32($0.height)] }
         }
 
         private func collect(_ run: (UnsafeMutablePointer<UInt8>?, UnsafeMutablePointer<pv_cutout_report>) -> Int32) throws(ImagingError) -> Segmentation? {
