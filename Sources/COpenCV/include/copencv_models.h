@@ -67,7 +67,9 @@ pv_pose_model *pv_cv_pose_load(const char *path, char *error, size_t error_size)
 void pv_cv_pose_free(pv_pose_model *model);
 
 /*
- * Landmarks of the one person in an RGB image (letterboxed into the model's 256x256 input):
+ * Landmarks of the one person in an RGB image (letterboxed into the model's 256x256 input, and,
+ * where the frame cuts the legs off, run again on the square round the whole body that the
+ * landmarks call for, as MediaPipe's tracking does):
  * writes PV_POSE_LANDMARKS landmarks, the probability that a person is there to `score`, and,
  * when `mask` is not NULL, the model's person mask (width*height bytes, 0..255).
  */

@@ -1,6 +1,6 @@
 // MediaPipe's person models through OpenCV's DNN module, with the pre- and post-processing of
-// MediaPipe's own graphs: BlazePose (letterboxed, x / 255; landmarks in input pixels, logits
-// for visibility, presence and the mask), selfie segmentation (stretched, x / 255; a
+// MediaPipe's own graphs: BlazePose (on a square round the body, x / 255; landmarks in input
+// pixels, logits for visibility, presence and the mask), selfie segmentation (stretched, x / 255; a
 // probability map) and BlazeFace short range (letterboxed, x / 127.5 - 1; 896 SSD anchors
 // decoded and merged by weighted non-maximum suppression).
 #include "copencv_models.h"
@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -48,13 +49,7 @@ struct Letterbox {
                    scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
     }
 
-    cv::Rect content() const { return cv::Rect(padX, padY, scaledWidth, scaledHeight); }
 };
-
-// A single-channel side x side map from the network, its letterbox cut away, at the image's size.
-void unletterbox(const cv::Mat &map, const Letterbox &box, int width, int height, cv::Mat &out) {
-    cv::resize(map(box.content()), out, cv::Size(width, height), 0, 0, cv::INTER_LINEAR);
-}
 
 constexpr int kPoseSide = 256;
 constexpr int kPoseValues = 5;  // x, y, z, visibility, presence
@@ -72,39 +67,135 @@ extern "C" pv_pose_model *pv_cv_pose_load(const char *path, char *error, size_t 
 
 extern "C" void pv_cv_pose_free(pv_pose_model *model) { delete model; }
 
+namespace {
+
+// Landmarks 33 and 34 of BlazePose's 39: the hips' middle, and a point whose distance from it is
+// the radius of a circle round the whole body (MediaPipe's region of interest for the next frame).
+constexpr int kBodyCentre = 33, kBodyExtent = 34;
+constexpr int kPoseOutputs = 39;
+
+// One run of the landmark model on a square of the image: `toInput` maps image pixels to the
+// model's input pixels.
+struct PosePass {
+    cv::Matx23d toInput;
+    std::vector<cv::Point2d> points;  // image pixels, all 39
+    std::vector<double> visibility, presence;
+    double score = 0;
+    cv::Mat maskLogits;  // kPoseSide x kPoseSide, input pixels
+
+    cv::Point2d hips() const { return points[kBodyCentre]; }
+};
+
+PosePass runPose(pv_pose_model *model, const cv::Mat &image, const cv::Matx23d &toInput) {
+    // Shrink first where the square is much larger than the input: a warp alone would alias.
+    const double scale = std::sqrt(std::abs(toInput(0, 0) * toInput(1, 1) - toInput(0, 1) * toInput(1, 0)));
+    cv::Mat source = image;
+    cv::Matx23d warp = toInput;
+    if (scale < 0.75) {
+        cv::resize(image, source, cv::Size(), scale, scale, cv::INTER_AREA);
+        const double sx = double(image.cols) / source.cols, sy = double(image.rows) / source.rows;
+        for (int r = 0; r < 2; ++r) {
+            warp(r, 0) *= sx;
+            warp(r, 1) *= sy;
+        }
+    }
+    cv::Mat input;
+    cv::warpAffine(source, input, warp, cv::Size(kPoseSide, kPoseSide), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    const cv::Mat blob = cv::dnn::blobFromImage(input, 1 / 255.0, cv::Size(), cv::Scalar(), false, false);
+    std::vector<cv::Mat> outputs = model->model.infer([&](cv::dnn::Net &net) {
+        net.setInput(blob);
+        std::vector<cv::Mat> raw;
+        net.forward(raw, std::vector<cv::String>{"Identity", "Identity_1", "Identity_2"});
+        for (cv::Mat &m : raw) m = m.clone();
+        return raw;
+    });
+    if (outputs.size() != 3 || outputs[0].total() < size_t(kPoseOutputs * kPoseValues) || outputs[1].total() < 1 ||
+        outputs[2].total() != size_t(kPoseSide * kPoseSide)) {
+        throw std::runtime_error("unexpected pose outputs");
+    }
+    PosePass pass;
+    pass.toInput = toInput;
+    cv::Matx23d toImage;
+    cv::invertAffineTransform(toInput, toImage);
+    const float *values = outputs[0].ptr<float>();
+    for (int i = 0; i < kPoseOutputs; ++i) {
+        const float *v = values + i * kPoseValues;
+        pass.points.push_back(cv::Point2d(toImage(0, 0) * v[0] + toImage(0, 1) * v[1] + toImage(0, 2),
+                                          toImage(1, 0) * v[0] + toImage(1, 1) * v[1] + toImage(1, 2)));
+        pass.visibility.push_back(sigmoid(v[3]));
+        pass.presence.push_back(sigmoid(v[4]));
+    }
+    pass.score = double(outputs[1].ptr<float>()[0]);
+    pass.maskLogits = cv::Mat(kPoseSide, kPoseSide, CV_32F, outputs[2].ptr<float>()).clone();
+    return pass;
+}
+
+// The image letterboxed into the input: scaled to fit, centred.
+cv::Matx23d letterboxed(int width, int height) {
+    const double scale = double(kPoseSide) / std::max(width, height);
+    return cv::Matx23d(scale, 0, (kPoseSide - width * scale) / 2, 0, scale, (kPoseSide - height * scale) / 2);
+}
+
+// MediaPipe's region of interest from a pass's landmarks: a square centred on the hips, its side
+// 2.5 times the body circle's radius, turned so that the body stands upright in it.
+cv::Matx23d bodyRegion(const PosePass &pass) {
+    const cv::Point2d centre = pass.hips(), towardsHead = pass.points[kBodyExtent] - centre;
+    const double radius = std::max(1.0, std::hypot(towardsHead.x, towardsHead.y));
+    const double dx = towardsHead.x / radius, dy = towardsHead.y / radius;
+    const double scale = kPoseSide / (2.5 * radius);
+    // The rotation taking the direction towards the head to straight up.
+    const cv::Matx22d turn(-dy, dx, -dx, -dy);
+    const cv::Matx22d linear = scale * turn;
+    const cv::Vec2d shift = cv::Vec2d(kPoseSide / 2.0, kPoseSide / 2.0) - linear * cv::Vec2d(centre.x, centre.y);
+    return cv::Matx23d(linear(0, 0), linear(0, 1), shift[0], linear(1, 0), linear(1, 1), shift[1]);
+}
+
+// Which way the body faces: +1 with the person's left shoulder on the image's right (a front view).
+int facing(const PosePass &pass) { return pass.points[11].x >= pass.points[12].x ? 1 : -1; }
+
+// Below this score a pass sees no person (as the engine's own threshold).
+constexpr double kPoseAccepted = 0.5;
+
+}  // namespace
+
 extern "C" int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int width, int height, size_t stride,
                               pv_pose_landmark *landmarks, double *score, uint8_t *mask) {
     if (!model || !rgb || !landmarks || !score || width < 1 || height < 1) return PV_CV_INVALID_ARGUMENT;
     try {
         const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
-        const Letterbox box(image, kPoseSide);
-        const cv::Mat blob = cv::dnn::blobFromImage(box.input, 1 / 255.0, cv::Size(), cv::Scalar(), false, false);
-        std::vector<cv::Mat> outputs = model->model.infer([&](cv::dnn::Net &net) {
-            net.setInput(blob);
-            std::vector<cv::Mat> raw;
-            net.forward(raw, std::vector<cv::String>{"Identity", "Identity_1", "Identity_2"});
-            for (cv::Mat &m : raw) m = m.clone();
-            return raw;
-        });
-        if (outputs.size() != 3 || outputs[0].total() < size_t(PV_POSE_LANDMARKS * kPoseValues) || outputs[1].total() < 1) return PV_CV_FAILED;
-        const float *values = outputs[0].ptr<float>();
-        for (int i = 0; i < PV_POSE_LANDMARKS; ++i) {
-            const float *v = values + i * kPoseValues;
-            landmarks[i].x = (v[0] - box.padX) / box.scale;
-            landmarks[i].y = (v[1] - box.padY) / box.scale;
-            landmarks[i].visibility = sigmoid(v[3]);
-            landmarks[i].presence = sigmoid(v[4]);
+        PosePass pass = runPose(model, image, letterboxed(width, height));
+        // The model was trained on a square round the whole body. A photo cut at the thighs,
+        // letterboxed whole, shows it a body that seems to end at the frame: it squeezes the
+        // body into it, hips at the waist, knees at the thighs. Run again on the square the
+        // landmarks call for (reaching below the frame), as MediaPipe's tracking does from one
+        // frame to the next, until the hips stay put. A body seen whole hardly moves. Where the
+        // passes turn a front view into a back view (a face cut off by the frame leaves the
+        // model unsure which it sees), the first pass stands.
+        // (Only a person the first pass found: the passes refine, they do not search.)
+        if (pass.score >= kPoseAccepted) {
+            PosePass refined = pass;
+            for (int round = 0; round < 8; ++round) {
+                PosePass next = runPose(model, image, bodyRegion(refined));
+                const cv::Point2d moved = next.hips() - refined.hips();
+                const double side = kPoseSide / std::hypot(next.toInput(0, 0), next.toInput(0, 1));
+                refined = next;
+                if (std::hypot(moved.x, moved.y) < 0.01 * side) break;
+            }
+            if (refined.score >= kPoseAccepted && facing(refined) == facing(pass)) pass = refined;
         }
-        *score = double(outputs[1].ptr<float>()[0]);
+        for (int i = 0; i < PV_POSE_LANDMARKS; ++i) {
+            landmarks[i].x = pass.points[i].x;
+            landmarks[i].y = pass.points[i].y;
+            landmarks[i].visibility = pass.visibility[i];
+            landmarks[i].presence = pass.presence[i];
+        }
+        *score = pass.score;
         if (mask) {
-            const cv::Mat &logits = outputs[2];
-            if (logits.total() != size_t(kPoseSide * kPoseSide)) return PV_CV_FAILED;
             cv::Mat probability(kPoseSide, kPoseSide, CV_32F);
-            const float *l = logits.ptr<float>();
-            for (int i = 0; i < kPoseSide * kPoseSide; ++i) probability.ptr<float>()[i] = float(sigmoid(l[i]));
-            cv::Mat full;
-            unletterbox(probability, box, width, height, full);
-            cv::Mat bytes(height, width, CV_8U, mask);
+            for (int i = 0; i < kPoseSide * kPoseSide; ++i) probability.ptr<float>()[i] = float(sigmoid(pass.maskLogits.ptr<float>()[i]));
+            cv::Mat full, bytes(height, width, CV_8U, mask);
+            cv::warpAffine(probability, full, pass.toInput, cv::Size(width, height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
+                           cv::BORDER_CONSTANT, cv::Scalar(0));
             full.convertTo(bytes, CV_8U, 255.0);
         }
         return PV_CV_OK;
