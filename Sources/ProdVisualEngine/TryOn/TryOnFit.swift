@@ -290,16 +290,16 @@ extension TryOnFit {
         return fit
     }
 
-    /// Skirts and trousers: the waistband a little below the waist, the sides down the hips and
-    /// legs, trouser legs along the person's legs.
+    /// Skirts and trousers: the waistband on the waist (where the person's own skirt or trousers
+    /// mostly begin: lower, their top showed above it), the sides down the hips and legs, trouser
+    /// legs along the person's legs.
     private static func lower(_ g: GarmentLandmarks, body: Body) -> TryOnFit {
         var fit = TryOnFit()
         let l = body.l, head = body.head
         guard let band = g.waistband else { return fit }
         let bandY = (band.left.y + band.right.y) / 2
         let centreX = (band.left.x + band.right.x) / 2
-        let waistY = (l.waist.left.y + l.waist.right.y) / 2, hipY = (l.hips.left.y + l.hips.right.y) / 2
-        let personBandY = waistY + 0.3 * (hipY - waistY)
+        let personBandY = (l.waist.left.y + l.waist.right.y) / 2
         let bandHalf = body.halfWidth(personBandY) * 1.05
         let widthScale = 2 * bandHalf / max(1, band.right.x - band.left.x)
         let lengthScale = widthScale * lengthOverWidth * 1.05
