@@ -36,10 +36,12 @@ import Testing
         #expect(try faceModel.faces(in: photo).isEmpty || face.width < photo.width / 8, "a small face: \(face)")
     }
 
-    /// A full-length photo cut at mid-thigh, as half-length fashion photos are: the pose model,
-    /// shown the cut photo whole, squeezes the body into it (hips at the waist); run again on the
-    /// square round the whole body, it finds the joints where the full photo has them.
-    @Test(arguments: ["model_8.png", "053700_0.jpg"])
+    /// Each full-length bench photo cut at mid-thigh, as half-length fashion photos are: the pose
+    /// model, shown the cut photo whole, squeezes the body into it (hips at the waist); run again
+    /// on the square round the whole body, it finds the joints where the full photo has them.
+    /// (051962 is left out: cut at the chin as well, it is a torso the first pass may not take
+    /// for a person.)
+    @Test(arguments: ["model_8.png", "053700_0.jpg", "049447_0.jpg", "051482_0.jpg", "052767_0.jpg", "053228_0.jpg"])
     func aPhotoCutAtTheThighsKeepsItsJointsInPlace(_ name: String) throws {
         let models = try InstalledModels.require()
         let pose = try #require(models.pose)
@@ -183,14 +185,15 @@ import Testing
         let dressed = try Dressed("model_4.png", in: "00055_00.jpg", eyes: .models)
         let waist = dressed.analysis.landmarks.waist
         let across = waist.right.x - waist.left.x
-        // Between the crop top's hem and the skirt, at the waist's side next to the arm.
-        let points = stride(from: waist.left.y - 0.15 * across, to: waist.left.y, by: 3).flatMap { y in
+        // Between the crop top's hem and the skirt, at the waist's side next to the arm (the rows
+        // around the waist that the bare midriff may fill).
+        let points = stride(from: waist.left.y - 0.15 * across, to: waist.left.y + 0.3 * across, by: 3).flatMap { y in
             stride(from: waist.left.x + 0.02 * across, to: waist.left.x + 0.15 * across, by: 3).map { ImagePoint(x: $0, y: y) }
         }
         // Her skin is darker than the yellow top, the cream skirt and the lavender tee.
         let bare = points.filter { dressed.before($0) < 150 }
         let covered = bare.filter { dressed.after($0) > dressed.before($0) + 40 }
-        #expect(bare.count > points.count / 3, "bare waist in the photo: \(bare.count) of \(points.count) points")
+        #expect(bare.count > points.count / 5, "bare waist in the photo: \(bare.count) of \(points.count) points")
         #expect(covered.count >= bare.count * 95 / 100, "\(bare.count - covered.count) of \(bare.count) points of bare waist still show through the tee")
     }
 

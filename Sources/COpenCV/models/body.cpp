@@ -136,19 +136,49 @@ cv::Matx23d letterboxed(int width, int height) {
     return cv::Matx23d(scale, 0, (kPoseSide - width * scale) / 2, 0, scale, (kPoseSide - height * scale) / 2);
 }
 
+// The body circle's radius a pass found.
+double bodyRadius(const PosePass &pass) {
+    const cv::Point2d towardsHead = pass.points[kBodyExtent] - pass.hips();
+    return std::max(1.0, std::hypot(towardsHead.x, towardsHead.y));
+}
+
 // MediaPipe's region of interest from a pass's landmarks: a square centred on the hips, its side
-// 2.5 times the body circle's radius, turned so that the body stands upright in it.
-cv::Matx23d bodyRegion(const PosePass &pass) {
-    const cv::Point2d centre = pass.hips(), towardsHead = pass.points[kBodyExtent] - centre;
-    const double radius = std::max(1.0, std::hypot(towardsHead.x, towardsHead.y));
+// 2.5 times the body circle's radius, turned so that the body stands upright in it. `ahead`
+// shifts the centre and `growth` scales the radius.
+cv::Matx23d bodyRegion(const PosePass &pass, cv::Point2d ahead, double growth) {
+    const cv::Point2d centre = pass.hips() + ahead, towardsHead = pass.points[kBodyExtent] - pass.hips();
+    const double radius = bodyRadius(pass);
     const double dx = towardsHead.x / radius, dy = towardsHead.y / radius;
-    const double scale = kPoseSide / (2.5 * radius);
+    const double scale = kPoseSide / (2.5 * radius * growth);
     // The rotation taking the direction towards the head to straight up.
     const cv::Matx22d turn(-dy, dx, -dx, -dy);
     const cv::Matx22d linear = scale * turn;
     const cv::Vec2d shift = cv::Vec2d(kPoseSide / 2.0, kPoseSide / 2.0) - linear * cv::Vec2d(centre.x, centre.y);
     return cv::Matx23d(linear(0, 0), linear(0, 1), shift[0], linear(1, 0), linear(1, 1), shift[1]);
 }
+
+// The pass's person mask at the image's size, probabilities 0..1.
+cv::Mat personMask(const PosePass &pass, int width, int height) {
+    cv::Mat probability(kPoseSide, kPoseSide, CV_32F);
+    for (int i = 0; i < kPoseSide * kPoseSide; ++i) probability.ptr<float>()[i] = float(sigmoid(pass.maskLogits.ptr<float>()[i]));
+    cv::Mat full;
+    cv::warpAffine(probability, full, pass.toInput, cv::Size(width, height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP, cv::BORDER_CONSTANT,
+                   cv::Scalar(0));
+    return full;
+}
+
+// The frame cuts the legs: the person runs off its bottom (a fiftieth of it, at least, a hundredth
+// of the height up: the mask fades out over the very last rows), or the model sees neither ankle
+// (squeezed into the frame, the mask may end above its bottom).
+bool legsCut(const PosePass &pass, const cv::Mat &mask) {
+    const bool runsOff = cv::countNonZero(mask.row(mask.rows - 1 - mask.rows / 100) >= 0.5f) >= std::max(2, mask.cols / 50);
+    return runsOff || (pass.visibility[27] + pass.visibility[28]) / 2 < 0.5;
+}
+
+// The passes creep towards the answer (steps of 14, 34, 36, 23, 17, 13 pixels on one photo): each
+// square goes this share of the last step further, in place and in size. (A whole step overshot:
+// on a woman with a hand on her hip the shoulders spread onto her arms.)
+constexpr double kStepAgain = 0.5;
 
 // Which way the body faces: +1 with the person's left shoulder on the image's right (a front view).
 int facing(const PosePass &pass) { return pass.points[11].x >= pass.points[12].x ? 1 : -1; }
@@ -164,24 +194,33 @@ extern "C" int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int widt
     try {
         const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
         PosePass pass = runPose(model, image, letterboxed(width, height));
+        cv::Mat person = personMask(pass, width, height);
         // The model was trained on a square round the whole body. A photo cut at the thighs,
         // letterboxed whole, shows it a body that seems to end at the frame: it squeezes the
-        // body into it, hips at the waist, knees at the thighs. Run again on the square the
-        // landmarks call for (reaching below the frame), as MediaPipe's tracking does from one
-        // frame to the next, until the hips stay put. A body seen whole hardly moves. Where the
-        // passes turn a front view into a back view (a face cut off by the frame leaves the
-        // model unsure which it sees), the first pass stands.
-        // (Only a person the first pass found: the passes refine, they do not search.)
+        // body into it, hips at the waist, knees at the thighs. So it runs again on the square
+        // the landmarks call for (reaching below the frame where the legs go on), as MediaPipe's
+        // tracking does from one frame to the next, until the hips stay put: at most four more
+        // passes, at least two where the frame cuts the legs (the first steps can be short).
+        // The last pass that sees a person facing as the first pass did stands: a face cut off by
+        // the frame can leave the model reading a back view, and a pass unsure of either still
+        // points the next square (landmarks 33 and 34 do not depend on the facing). Only a person
+        // the first pass found is refined: the passes do not search.
         if (pass.score >= kPoseAccepted) {
-            PosePass refined = pass;
-            for (int round = 0; round < 8; ++round) {
-                PosePass next = runPose(model, image, bodyRegion(refined));
-                const cv::Point2d moved = next.hips() - refined.hips();
-                const double side = kPoseSide / std::hypot(next.toInput(0, 0), next.toInput(0, 1));
-                refined = next;
-                if (std::hypot(moved.x, moved.y) < 0.01 * side) break;
+            const int fewest = legsCut(pass, person) ? 2 : 1;
+            const int front = facing(pass);
+            cv::Point2d ahead(0, 0);
+            double growth = 1;
+            PosePass current = pass, best = pass;
+            for (int round = 0; round < 4; ++round) {
+                PosePass next = runPose(model, image, bodyRegion(current, kStepAgain * ahead, 1 + kStepAgain * (growth - 1)));
+                ahead = next.hips() - current.hips();
+                growth = bodyRadius(next) / bodyRadius(current);
+                current = std::move(next);
+                if (current.score >= kPoseAccepted && facing(current) == front) best = current;
+                if (round + 1 >= fewest && std::hypot(ahead.x, ahead.y) < 0.025 * bodyRadius(current)) break;
             }
-            if (refined.score >= kPoseAccepted && facing(refined) == facing(pass)) pass = refined;
+            if (mask && best.toInput != pass.toInput) person = personMask(best, width, height);
+            pass = std::move(best);
         }
         for (int i = 0; i < PV_POSE_LANDMARKS; ++i) {
             landmarks[i].x = pass.points[i].x;
@@ -191,12 +230,8 @@ extern "C" int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int widt
         }
         *score = pass.score;
         if (mask) {
-            cv::Mat probability(kPoseSide, kPoseSide, CV_32F);
-            for (int i = 0; i < kPoseSide * kPoseSide; ++i) probability.ptr<float>()[i] = float(sigmoid(pass.maskLogits.ptr<float>()[i]));
-            cv::Mat full, bytes(height, width, CV_8U, mask);
-            cv::warpAffine(probability, full, pass.toInput, cv::Size(width, height), cv::INTER_LINEAR | cv::WARP_INVERSE_MAP,
-                           cv::BORDER_CONSTANT, cv::Scalar(0));
-            full.convertTo(bytes, CV_8U, 255.0);
+            cv::Mat bytes(height, width, CV_8U, mask);
+            person.convertTo(bytes, CV_8U, 255.0);
         }
         return PV_CV_OK;
     } catch (...) {
