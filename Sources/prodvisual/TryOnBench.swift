@@ -4,10 +4,11 @@ import ProdVisualEngine
 
 extension BenchCommand {
     /// The try-on on the bench's people and garments: who is accepted, how well garments are cut
-    /// out, how steady the landmarks are, how long a try-on takes, and a sheet to look at.
+    /// out, how steady the landmarks are (mirrored, and cut at the thighs), how long a try-on
+    /// takes, and a sheet to look at.
     struct TryOn: ParsableCommand {
         static let configuration = CommandConfiguration(
-            commandName: "tryon", abstract: "Try-on: persons accepted, garment cutout IoU, landmark steadiness, speed, and a review sheet.")
+            commandName: "tryon", abstract: "Try-on: persons accepted, garment cutout IoU, landmark steadiness and half-length agreement, speed, and a review sheet.")
 
         @Option(name: .customLong("bench-dir"), help: "The shared bench folder.") var benchDirectory = "../shared/bench"
         @Option(help: "Where the sheet of every bench person in six kinds of garment is written.") var sheet = "tryon-sheet.png"
@@ -66,6 +67,34 @@ extension BenchCommand {
                              sorted.reduce(0, +) / Double(max(1, sorted.count)), sorted.isEmpty ? 0 : sorted[sorted.count / 2], sorted.last ?? 0, sorted.count))
             }
 
+            print("\nhalf-length photos: each full-length person cut halfway down the thighs, the hips' row against")
+            print("the whole photo's (in torso lengths, shoulders to hips; the bench marks no joints by hand)")
+            for (name, engine) in engines {
+                var errors: [(name: String, error: Double)] = []
+                var refused: [String] = []
+                for person in persons {
+                    guard let whole = try? engine.analyzePerson(source: try bytes(person)) else { continue }
+                    let l = whole.landmarks
+                    let shouldersY = (l.shoulders.left.y + l.shoulders.right.y) / 2, hipsY = (l.hips.left.y + l.hips.right.y) / 2
+                    let kneesY = (l.knees.left.y + l.knees.right.y) / 2
+                    // Full-length photos only: both ankles inside the frame.
+                    guard max(l.ankles.left.y, l.ankles.right.y) < 0.95 * Double(whole.height) else { continue }
+                    let height = Int((hipsY + kneesY) / 2), width = min(whole.width, height * 3 / 4)
+                    let left = min(max(0, Int(l.neck.x) - width / 2), whole.width - width)
+                    guard let half = try? engine.analyzePerson(source: try Self.cropped(person, x: left, y: 0, width: width, height: height)) else {
+                        refused.append(person.lastPathComponent)
+                        continue
+                    }
+                    let halfHipsY = (half.landmarks.hips.left.y + half.landmarks.hips.right.y) / 2
+                    errors.append((person.lastPathComponent, abs(halfHipsY - hipsY) / max(1, hipsY - shouldersY)))
+                }
+                let worst = errors.max { $0.error < $1.error }
+                let mean = errors.map(\.error).reduce(0, +) / Double(max(1, errors.count))
+                print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) mean \(String(format: "%.3f", mean)), worst "
+                      + "\(String(format: "%.3f", worst?.error ?? 0)) (\(worst?.name ?? "-")) over \(errors.count) persons; "
+                      + "cut photos refused: \(refused.isEmpty ? "none" : refused.joined(separator: ", "))")
+            }
+
             let tee = try bytes(vto.appendingPathComponent("garments/\(Self.sheetGarments[0])"))
             print("\ntry-on time, one tee on each person at the photo's size (768x1024), medians of \(runs) (bar: <= 1.5 s with models)")
             for (name, engine) in engines {
@@ -117,6 +146,14 @@ extension BenchCommand {
             let out = FileManager.default.temporaryDirectory.appendingPathComponent("pv-mirror-\(UUID().uuidString).png")
             defer { try? FileManager.default.removeItem(at: out) }
             try BenchCommand.runTool("vips", ["flip", url.path, out.path, "horizontal"])
+            return Array(try Data(contentsOf: out))
+        }
+
+        /// A rectangle of the photo, by `vips crop`, as PNG.
+        static func cropped(_ url: URL, x: Int, y: Int, width: Int, height: Int) throws -> [UInt8] {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("pv-crop-\(UUID().uuidString).png")
+            defer { try? FileManager.default.removeItem(at: out) }
+            try BenchCommand.runTool("vips", ["crop", url.path, out.path, "\(x)", "\(y)", "\(width)", "\(height)"])
             return Array(try Data(contentsOf: out))
         }
 
