@@ -143,17 +143,19 @@ extension BenchCommand {
 
         /// The photo flipped left to right, by `vips flip`, as PNG.
         static func mirrored(_ url: URL) throws -> [UInt8] {
-            let out = FileManager.default.temporaryDirectory.appendingPathComponent("pv-mirror-\(UUID().uuidString).png")
-            defer { try? FileManager.default.removeItem(at: out) }
-            try BenchCommand.runTool("vips", ["flip", url.path, out.path, "horizontal"])
-            return Array(try Data(contentsOf: out))
+            try vips("flip", url, ["horizontal"])
         }
 
         /// A rectangle of the photo, by `vips crop`, as PNG.
         static func cropped(_ url: URL, x: Int, y: Int, width: Int, height: Int) throws -> [UInt8] {
-            let out = FileManager.default.temporaryDirectory.appendingPathComponent("pv-crop-\(UUID().uuidString).png")
+            try vips("crop", url, [x, y, width, height].map(String.init))
+        }
+
+        /// The PNG that a `vips` operation makes of the photo, with the arguments after its output.
+        private static func vips(_ operation: String, _ url: URL, _ arguments: [String]) throws -> [UInt8] {
+            let out = FileManager.default.temporaryDirectory.appendingPathComponent("pv-\(operation)-\(UUID().uuidString).png")
             defer { try? FileManager.default.removeItem(at: out) }
-            try BenchCommand.runTool("vips", ["crop", url.path, out.path, "\(x)", "\(y)", "\(width)", "\(height)"])
+            try BenchCommand.runTool("vips", [operation, url.path, out.path] + arguments)
             return Array(try Data(contentsOf: out))
         }
 

@@ -36,19 +36,18 @@ double sigmoid(double x) { return 1 / (1 + std::exp(-std::clamp(x, -100.0, 100.0
 struct Letterbox {
     cv::Mat input;
     double scale;
-    int padX, padY, scaledWidth, scaledHeight;
+    int padX, padY;
 
     Letterbox(const cv::Mat &image, int side) {
         scale = double(side) / std::max(image.cols, image.rows);
-        scaledWidth = std::max(1, int(std::lround(image.cols * scale)));
-        scaledHeight = std::max(1, int(std::lround(image.rows * scale)));
+        const int scaledWidth = std::max(1, int(std::lround(image.cols * scale)));
+        const int scaledHeight = std::max(1, int(std::lround(image.rows * scale)));
         padX = (side - scaledWidth) / 2;
         padY = (side - scaledHeight) / 2;
         input = cv::Mat(side, side, CV_8UC3, cv::Scalar::all(0));
         cv::resize(image, input(cv::Rect(padX, padY, scaledWidth, scaledHeight)), cv::Size(scaledWidth, scaledHeight), 0, 0,
                    scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
     }
-
 };
 
 constexpr int kPoseSide = 256;
