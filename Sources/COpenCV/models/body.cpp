@@ -61,7 +61,7 @@ constexpr double kFaceOverlap = 0.3;
 }  // namespace
 
 extern "C" pv_pose_model *pv_cv_pose_load(const char *path, char *error, size_t error_size) {
-    return pv::loadOrReport([&] { return new pv_pose_model{pv::OnnxModel(path)}; }, error, error_size);
+    return pv::loadOrReport([&] { return new pv_pose_model{pv::OnnxModel(path, pv::OnnxModel::Network::kept)}; }, error, error_size);
 }
 
 extern "C" void pv_cv_pose_free(pv_pose_model *model) { delete model; }
@@ -85,7 +85,7 @@ struct PosePass {
     cv::Point2d hips() const { return points[kBodyCentre]; }
 };
 
-PosePass runPose(pv_pose_model *model, const cv::Mat &image, const cv::Matx23d &toInput) {
+PosePass runPose(cv::dnn::Net &net, const cv::Mat &image, const cv::Matx23d &toInput) {
     // Shrink first where the square is much larger than the input: a warp alone would alias.
     const double scale = std::sqrt(std::abs(toInput(0, 0) * toInput(1, 1) - toInput(0, 1) * toInput(1, 0)));
     cv::Mat source = image;
@@ -101,13 +101,9 @@ PosePass runPose(pv_pose_model *model, const cv::Mat &image, const cv::Matx23d &
     cv::Mat input;
     cv::warpAffine(source, input, warp, cv::Size(kPoseSide, kPoseSide), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
     const cv::Mat blob = cv::dnn::blobFromImage(input, 1 / 255.0, cv::Size(), cv::Scalar(), false, false);
-    std::vector<cv::Mat> outputs = model->model.infer([&](cv::dnn::Net &net) {
-        net.setInput(blob);
-        std::vector<cv::Mat> raw;
-        net.forward(raw, std::vector<cv::String>{"Identity", "Identity_1", "Identity_2"});
-        for (cv::Mat &m : raw) m = m.clone();
-        return raw;
-    });
+    net.setInput(blob);
+    std::vector<cv::Mat> outputs;
+    net.forward(outputs, std::vector<cv::String>{"Identity", "Identity_1", "Identity_2"});
     if (outputs.size() != 3 || outputs[0].total() < size_t(kPoseOutputs * kPoseValues) || outputs[1].total() < 1 ||
         outputs[2].total() != size_t(kPoseSide * kPoseSide)) {
         throw std::runtime_error("unexpected pose outputs");
@@ -185,6 +181,34 @@ int facing(const PosePass &pass) { return pass.points[11].x >= pass.points[12].x
 // Below this score a pass sees no person (as the engine's own threshold).
 constexpr double kPoseAccepted = 0.5;
 
+// The model was trained on a square round the whole body. A photo cut at the thighs, letterboxed
+// whole, shows it a body that seems to end at the frame: it squeezes the body into it, hips at
+// the waist, knees at the thighs. So it runs again on the square the landmarks call for
+// (reaching below the frame where the legs go on), as MediaPipe's tracking does from one frame to
+// the next, until the hips stay put: at most four more passes, at least two where the frame cuts
+// the legs (the first steps can be short). The last pass that sees a person facing as the first
+// pass did stands: a face cut off by the frame can leave the model reading a back view, and a
+// pass unsure of either still points the next square (landmarks 33 and 34 do not depend on the
+// facing). Only a person the first pass found is refined: the passes do not search.
+PosePass poseWithRefinement(cv::dnn::Net &net, const cv::Mat &image) {
+    const PosePass first = runPose(net, image, letterboxed(image.cols, image.rows));
+    if (first.score < kPoseAccepted) return first;
+    const int fewest = legsCut(first, personMask(first, image.cols, image.rows)) ? 2 : 1;
+    const int front = facing(first);
+    cv::Point2d ahead(0, 0);
+    double growth = 1;
+    PosePass current = first, best = first;
+    for (int round = 0; round < 4; ++round) {
+        PosePass next = runPose(net, image, bodyRegion(current, kStepAgain * ahead, 1 + kStepAgain * (growth - 1)));
+        ahead = next.hips() - current.hips();
+        growth = bodyRadius(next) / bodyRadius(current);
+        current = std::move(next);
+        if (current.score >= kPoseAccepted && facing(current) == front) best = current;
+        if (round + 1 >= fewest && std::hypot(ahead.x, ahead.y) < 0.025 * bodyRadius(current)) break;
+    }
+    return best;
+}
+
 }  // namespace
 
 extern "C" int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int width, int height, size_t stride,
@@ -192,35 +216,8 @@ extern "C" int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int widt
     if (!model || !rgb || !landmarks || !score || width < 1 || height < 1) return PV_CV_INVALID_ARGUMENT;
     try {
         const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
-        PosePass pass = runPose(model, image, letterboxed(width, height));
-        cv::Mat person = personMask(pass, width, height);
-        // The model was trained on a square round the whole body. A photo cut at the thighs,
-        // letterboxed whole, shows it a body that seems to end at the frame: it squeezes the
-        // body into it, hips at the waist, knees at the thighs. So it runs again on the square
-        // the landmarks call for (reaching below the frame where the legs go on), as MediaPipe's
-        // tracking does from one frame to the next, until the hips stay put: at most four more
-        // passes, at least two where the frame cuts the legs (the first steps can be short).
-        // The last pass that sees a person facing as the first pass did stands: a face cut off by
-        // the frame can leave the model reading a back view, and a pass unsure of either still
-        // points the next square (landmarks 33 and 34 do not depend on the facing). Only a person
-        // the first pass found is refined: the passes do not search.
-        if (pass.score >= kPoseAccepted) {
-            const int fewest = legsCut(pass, person) ? 2 : 1;
-            const int front = facing(pass);
-            cv::Point2d ahead(0, 0);
-            double growth = 1;
-            PosePass current = pass, best = pass;
-            for (int round = 0; round < 4; ++round) {
-                PosePass next = runPose(model, image, bodyRegion(current, kStepAgain * ahead, 1 + kStepAgain * (growth - 1)));
-                ahead = next.hips() - current.hips();
-                growth = bodyRadius(next) / bodyRadius(current);
-                current = std::move(next);
-                if (current.score >= kPoseAccepted && facing(current) == front) best = current;
-                if (round + 1 >= fewest && std::hypot(ahead.x, ahead.y) < 0.025 * bodyRadius(current)) break;
-            }
-            if (mask && best.toInput != pass.toInput) person = personMask(best, width, height);
-            pass = std::move(best);
-        }
+        // One network for all passes: a fresh one costs a parse and a slower first forward.
+        const PosePass pass = model->model.infer([&](cv::dnn::Net &net) { return poseWithRefinement(net, image); });
         for (int i = 0; i < PV_POSE_LANDMARKS; ++i) {
             landmarks[i].x = pass.points[i].x;
             landmarks[i].y = pass.points[i].y;
@@ -230,7 +227,7 @@ extern "C" int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int widt
         *score = pass.score;
         if (mask) {
             cv::Mat bytes(height, width, CV_8U, mask);
-            person.convertTo(bytes, CV_8U, 255.0);
+            personMask(pass, width, height).convertTo(bytes, CV_8U, 255.0);
         }
         return PV_CV_OK;
     } catch (...) {
@@ -239,7 +236,7 @@ extern "C" int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int widt
 }
 
 extern "C" pv_person_mask_model *pv_cv_person_mask_load(const char *path, char *error, size_t error_size) {
-    return pv::loadOrReport([&] { return new pv_person_mask_model{pv::OnnxModel(path)}; }, error, error_size);
+    return pv::loadOrReport([&] { return new pv_person_mask_model{pv::OnnxModel(path, pv::OnnxModel::Network::kept)}; }, error, error_size);
 }
 
 extern "C" void pv_cv_person_mask_free(pv_person_mask_model *model) { delete model; }
@@ -268,7 +265,7 @@ extern "C" int pv_cv_person_mask_run(pv_person_mask_model *model, const uint8_t 
 }
 
 extern "C" pv_face_model *pv_cv_face_model_load(const char *path, char *error, size_t error_size) {
-    return pv::loadOrReport([&] { return new pv_face_model{pv::OnnxModel(path)}; }, error, error_size);
+    return pv::loadOrReport([&] { return new pv_face_model{pv::OnnxModel(path, pv::OnnxModel::Network::kept)}; }, error, error_size);
 }
 
 extern "C" void pv_cv_face_model_free(pv_face_model *model) { delete model; }
