@@ -1,6 +1,7 @@
 // Scene painting for the styles: backdrops, procedural surfaces, shadows, reflections, shapes,
 // text blending and recolouring. Canvases are interleaved 8-bit, 3 (RGB) or 4 (RGBA) bands.
 #include "copencv_compose.h"
+#include "core/blur.hpp"
 #include "core/rows.hpp"
 
 #include <algorithm>
@@ -216,12 +217,8 @@ extern "C" int pv_cv_blur_region(uint8_t *canvas, int width, int height, int ban
         cv::Mat image = canvasOf(canvas, width, height, bands);
         const cv::Rect region = cv::Rect(x, y, region_width, region_height) & cv::Rect(0, 0, width, height);
         if (region.empty()) return PV_CV_OK;
-        // Wide blurs run on a smaller copy: the result is smooth, and the cost stays flat.
-        const double factor = std::max(1.0, sigma / 3);
-        cv::Mat small, blurred;
-        cv::resize(image(region), small, cv::Size(std::max(1, int(region.width / factor)), std::max(1, int(region.height / factor))), 0, 0, cv::INTER_AREA);
-        cv::GaussianBlur(small, small, cv::Size(), sigma / factor);
-        cv::resize(small, blurred, region.size(), 0, 0, cv::INTER_LINEAR);
+        cv::Mat blurred;
+        pv::wideGaussianBlur(image(region), blurred, sigma);
         blurred.copyTo(image(region));
         return PV_CV_OK;
     } catch (...) {

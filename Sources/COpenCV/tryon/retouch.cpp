@@ -12,6 +12,7 @@
 #include <opencv2/core.hpp>
 #include <opencv2/imgproc.hpp>
 
+#include "core/blur.hpp"
 #include "tryon/shape.hpp"
 
 using namespace pv::vto;
@@ -185,8 +186,8 @@ cv::Mat spreadFrom(const cv::Mat &image, const cv::Mat &known, double sigma) {
     colour.copyTo(plate, known);
     for (; sigma < 2.0 * std::max(image.cols, image.rows) && cv::countNonZero(done) < int(done.total()); sigma *= 2) {
         cv::Mat sum, share;
-        cv::GaussianBlur(weighted, sum, cv::Size(), sigma);
-        cv::GaussianBlur(weight, share, cv::Size(), sigma);
+        pv::wideGaussianBlur(weighted, sum, sigma);
+        pv::wideGaussianBlur(weight, share, sigma);
         for (int y = 0; y < image.rows; ++y) {
             for (int x = 0; x < image.cols; ++x) {
                 const float w = share.at<float>(y, x);
@@ -738,7 +739,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         luminance.convertTo(luminance, CV_32F);
         cv::Mat oldShare;
         old.convertTo(oldShare, CV_32F, 1 / 255.0);
-        const auto gaussian = [](double sigma) { return [sigma](const cv::Mat &in, cv::Mat &out) { cv::GaussianBlur(in, out, cv::Size(), sigma); }; };
+        const auto gaussian = [](double sigma) { return [sigma](const cv::Mat &in, cv::Mat &out) { pv::wideGaussianBlur(in, out, sigma); }; };
         const cv::Mat broad = maskedBlur(luminance, oldShare, gaussian(std::max(2.0, 0.5 * fw)));
         const cv::Mat fine = maskedBlur(luminance, oldShare, gaussian(std::max(1.0, 0.05 * fw)));
         // (The body's roundness shows towards its outline, not where painted skin meets skin.)

@@ -228,13 +228,23 @@ extension ImageEngine {
         var upperBottom = -1.0, lowerTop = -1.0
         let trousers = laid.contains { $0.garment.landmarks.legHems != nil }
         for item in laid {
+            // The rows the garment covers opaquely, its first and last.
             var top = height, bottom = -1
-            for index in 0..<union.count where item.coverage[index] > 0 {
-                union[index] = max(union[index], item.coverage[index])
-                guard item.coverage[index] >= 128 else { continue }
-                let y = index / width
-                top = min(top, y)
-                bottom = max(bottom, y)
+            item.coverage.withUnsafeBufferPointer { coverage in
+                union.withUnsafeMutableBufferPointer { union in
+                    for y in 0..<height {
+                        var opaque = false
+                        for index in y * width..<(y + 1) * width {
+                            let value = coverage[index]
+                            union[index] = max(union[index], value)
+                            opaque = opaque || value >= 128
+                        }
+                        if opaque {
+                            top = min(top, y)
+                            bottom = y
+                        }
+                    }
+                }
             }
             guard bottom >= 0 else { continue }
             let category = item.garment.analysis.category
