@@ -27,7 +27,11 @@ extension BenchCommand {
             print(ModelStatus.summary(learned.statuses, directory: models.resolved))
             let engines = [("classical", try ImageEngine()), ("models", try ImageEngine(models: learned))]
             let chosen = persons.map { Set($0.split(separator: ",").map(String.init)) }
-            let persons = try files(vto.appendingPathComponent("persons")).filter { chosen?.contains($0.lastPathComponent) ?? true }
+            let all = try files(vto.appendingPathComponent("persons"))
+            let persons = all.filter { chosen?.contains($0.lastPathComponent) ?? true }
+            if let unknown = chosen?.subtracting(all.map(\.lastPathComponent)), !unknown.isEmpty {
+                throw CommandFailure("no bench person named \(unknown.sorted().joined(separator: ", ")) (the names are file names, such as \(all.first?.lastPathComponent ?? "-"))")
+            }
             if !sheetOnly { try measure(vto, engines: engines, persons: persons) }
             try render(vto, engine: engines[1].1, persons: persons)
         }
