@@ -247,6 +247,62 @@ import Testing
         #expect(onArms == 0, "\(onArms) of \(samples) points on the upper arms are orange")
     }
 
+    /// A tiered blouse on a man in a white tank top that reaches his jeans, his bare arms hanging
+    /// beside his hips: the tank top does not show as a white band between the blouse's wavy hem
+    /// and the jeans (the arms beside it are not taken for its colour).
+    @Test func aLongerOldTopDoesNotShowBelowAWavyHem() throws {
+        let dressed = try Dressed("model_6.png", in: "049920_1.jpg", eyes: .models)
+        let l = dressed.analysis.landmarks
+        let across = l.hips.right.x - l.hips.left.x
+        // From below the waist to above the jeans, between the hips, clear of the arms.
+        let points = stride(from: l.waist.left.y + 0.4 * (l.hips.left.y - l.waist.left.y), to: l.waist.left.y + 0.85 * (l.hips.left.y - l.waist.left.y), by: 6).flatMap { y in
+            stride(from: l.hips.left.x + 0.15 * across, to: l.hips.right.x - 0.15 * across, by: 6).map { ImagePoint(x: $0, y: y) }
+        }
+        // White, as the tank top: light and without the blouse's pink.
+        func white(_ c: [Double]) -> Bool { c.min()! > 190 && c.max()! - c.min()! < 14 }
+        let before = points.filter { white(dressed.colour($0, in: .photo)) }.count
+        let after = points.filter { white(dressed.colour($0, in: .output)) }.count
+        #expect(before * 2 > points.count, "the tank top shows at \(before) of \(points.count) points in the photo")
+        #expect(after * 10 <= before, "the tank top still shows at \(after) of \(before) points below the blouse")
+    }
+
+    /// Navy trousers on a woman in black trousers and a black sleeveless top, her arms hanging
+    /// beside her legs: the old trousers, wider than the new ones, do not stay beside them (the
+    /// top's black is no sleeve of theirs: her forearms are bare).
+    @Test func blackTrousersDoNotStayBesideNewOnesUnderABlackTop() throws {
+        let dressed = try Dressed("14627_00.jpg", in: "051991_1.jpg", eyes: .models)
+        let l = dressed.analysis.landmarks
+        let across = l.hips.right.x - l.hips.left.x
+        // Beside each leg, from the hips down, out to the hands.
+        let rows = stride(from: l.hips.left.y + 10, to: Double(dressed.photo.height) - 10, by: 4)
+        let points = rows.flatMap { y in
+            stride(from: 0.0, to: 0.3 * across, by: 3).flatMap { out in [ImagePoint(x: l.hips.left.x - out, y: y), ImagePoint(x: l.hips.right.x + out, y: y)] }
+        }
+        // Black, as her trousers; the new ones are navy, her arms and the backdrop light.
+        func black(_ c: [Double]) -> Bool { c.max()! < 60 }
+        let before = points.filter { black(dressed.colour($0, in: .photo)) }.count
+        let after = points.filter { black(dressed.colour($0, in: .output)) }.count
+        #expect(before > 100, "the black trousers show beside the legs at \(before) points in the photo")
+        #expect(after * 5 <= before, "black stays at \(after) of \(before) points beside the new trousers")
+    }
+
+    /// Full-length trousers on a woman whose patterned trousers reach lower, over her ankles:
+    /// their red and black cuffs do not show below the new trousers' hems.
+    @Test func longerOldTrousersDoNotShowBelowTheNewHems() throws {
+        let dressed = try Dressed("049447_0.jpg", in: "051991_1.jpg", eyes: .models)
+        let l = dressed.analysis.landmarks, face = Double(dressed.analysis.face.height)
+        let ankles = (l.ankles.left.y + l.ankles.right.y) / 2
+        let points = stride(from: ankles - 0.5 * face, to: ankles + 0.5 * face, by: 1).flatMap { y in
+            stride(from: 0.0, to: Double(dressed.photo.width), by: 1).map { ImagePoint(x: $0, y: y) }
+        }
+        // The print's reds, neither skin nor the backdrop, the shoes or the navy trousers.
+        func red(_ c: [Double]) -> Bool { c[0] - c[1] > 60 && c[1] < 120 }
+        let before = points.filter { red(dressed.colour($0, in: .photo, patch: 0)) }.count
+        let after = points.filter { red(dressed.colour($0, in: .output, patch: 0)) }.count
+        #expect(before > 150, "the print's red shows round the ankles at \(before) points in the photo")
+        #expect(after * 10 <= before, "the print's red stays at \(after) of \(before) points below the new trousers")
+    }
+
     /// A bench person dressed in one bench garment (PNG, no mark): the photo, the try-on and the
     /// person's analysis, with lightness compared at the photo's points.
     struct Dressed {
@@ -292,17 +348,32 @@ import Testing
             }
         }
 
+        enum Image { case photo, output }
+
+        /// The mean colour of a (2 patch + 1)-pixel square around a point of the photo, in the
+        /// photo or where the try-on placed it.
+        func colour(_ p: ImagePoint, in image: Image, patch: Int = 3) -> [Double] {
+            switch image {
+            case .photo: Self.colour(photo, x: p.x, y: p.y, patch: patch)
+            case .output: Self.colour(output, x: p.x * result.scale + result.offsetX, y: p.y * result.scale + result.offsetY, patch: patch)
+            }
+        }
+
         static func lightness(_ image: PixelImage, x cx: Double, y cy: Double) -> Double {
-            var total = 0.0, count = 0.0
-            for oy in -3...3 {
-                for ox in -3...3 {
+            colour(image, x: cx, y: cy, patch: 3).reduce(0, +) / 3
+        }
+
+        static func colour(_ image: PixelImage, x cx: Double, y cy: Double, patch: Int) -> [Double] {
+            var total = [0.0, 0.0, 0.0], count = 0.0
+            for oy in -patch...patch {
+                for ox in -patch...patch {
                     let x = Int(cx) + ox, y = Int(cy) + oy
                     guard x >= 0, y >= 0, x < image.width, y < image.height else { continue }
-                    total += image.rgb(x: x, y: y).map(Double.init).reduce(0, +) / 3
+                    total = zip(total, image.rgb(x: x, y: y)).map { $0 + Double($1) }
                     count += 1
                 }
             }
-            return total / max(1, count)
+            return total.map { $0 / max(1, count) }
         }
     }
 }

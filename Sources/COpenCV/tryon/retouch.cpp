@@ -64,6 +64,11 @@ cv::Mat limbField(int width, int height, const pv_vto_point *joints, const doubl
 // top's colours (`oldTop`, its pixels above the hem); `from` when no fifth of those is within 25
 // of the band's first rows, or when there is no such change.
 int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int unit, const std::vector<cv::Vec3d> &oldTop) {
+    // A row counts where the band shows across a quarter of the mask's widest row at least:
+    // under a wavy hem its first rows are a few pixels between the folds.
+    int widest = 0;
+    for (int y = std::max(0, from); y < std::min(lab.rows, to); ++y) widest = std::max(widest, cv::countNonZero(mask.row(y)));
+    const size_t fewest = size_t(std::max(4, widest / 4));
     from = std::max(0, from);
     to = std::min(lab.rows, to);
     auto median = [&](int y, cv::Vec3d &out) {
@@ -74,7 +79,7 @@ int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int uni
             if (!m[x]) continue;
             for (int k = 0; k < 3; ++k) c[k].push_back(p[x][k]);
         }
-        if (c[0].size() < 4) return false;
+        if (c[0].size() < fewest) return false;
         out = cv::Vec3d(medianOf(c[0]), medianOf(c[1]), medianOf(c[2]));
         return true;
     };
@@ -282,14 +287,14 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             cv::sqrt(maskedBlur(detail.mul(detail), inside, local), texture);
         }
         auto bareSkin = [&](int y, int x) { return skin.contains(lab.at<cv::Vec3b>(y, x)) && texture.at<float>(y, x) < kSkinTexture; };
-        // The share of the person's pixels along the upper arm's first part, below the shoulder,
-        // that are skin.
-        auto upperArmSkin = [&](const pv_vto_arm &arm) {
-            const pv_vto_point &shoulder = arm.joints[0], &elbow = arm.joints[1];
-            const pv_vto_point bone[] = {point(lerp(shoulder.x, elbow.x, 0.1), lerp(shoulder.y, elbow.y, 0.1)),
-                                         point(lerp(shoulder.x, elbow.x, 0.45), lerp(shoulder.y, elbow.y, 0.45))};
+        // The share of the person's pixels along one bone of an arm (from joint `bone`, between
+        // the shares `from` and `to` of its length) that are skin.
+        auto armSkin = [&](const pv_vto_arm &arm, int bone, double from, double to) {
+            const pv_vto_point &start = arm.joints[bone], &end = arm.joints[bone + 1];
+            const pv_vto_point axis[] = {point(lerp(start.x, end.x, from), lerp(start.y, end.y, from)),
+                                         point(lerp(start.x, end.x, to), lerp(start.y, end.y, to))};
             const double radii[] = {0.35 * arm.width, 0.35 * arm.width};
-            const cv::Mat near = (limbField(width, height, bone, radii, 2) <= 1.0f) & silhouette;
+            const cv::Mat near = (limbField(width, height, axis, radii, 2) <= 1.0f) & silhouette;
             int total = 0, bare = 0;
             for (int y = 0; y < height; ++y) {
                 const uint8_t *n = near.ptr<uint8_t>(y);
@@ -341,7 +346,9 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // A sleeve starts at the shoulder: arms bare just below it have none. Tops have both
         // sleeves or none, and the better-lit arm tells (skin in deep shadow can fail the skin
         // test; a sleeve leaves next to no skin showing there).
-        const bool sleeveless = std::max(upperArmSkin(arms[0]), upperArmSkin(arms[1])) >= 0.3;
+        const bool sleeveless = std::max(armSkin(arms[0], 0, 0.1, 0.45), armSkin(arms[1], 0, 0.1, 0.45)) >= 0.3;
+        // Bare forearms: no sleeve hangs beside the hips.
+        const bool bareForearms = std::max(armSkin(arms[0], 1, 0.2, 0.8), armSkin(arms[1], 1, 0.2, 0.8)) >= 0.3;
         // Bare arms: there skin in deep shade or a highlight, which can fail the skin test, only
         // needs the skin's hue (wider than the arm: the joints can be a third of an arm off).
         cv::Mat bareArms = cv::Mat::zeros(height, width, CV_8U);
@@ -557,12 +564,13 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             const double share = clothesColours.density(p);
             return tellsShade && share >= 0.02 && share >= 2 * skinColours.density(p);
         };
-        // (A colour a fiftieth of the bottoms show, twice as often as the skin and the top do: a
-        // sleeve of the bottoms' colour beside a hip stays.)
+        // (A colour a fiftieth of the bottoms show, twice as often as the skin does, and, unless
+        // the forearms are bare, twice as often as the top: a sleeve of the bottoms' colour beside
+        // a hip stays, but a sleeveless black top does not keep black trousers beside new ones.)
         auto bottomsLike = [&](const cv::Vec3b &p) {
             const double share = bottomsColours.density(p);
             return bottomsColours.total() >= size_t(fw) && share >= 0.02 && share >= 2 * skinColours.density(p) &&
-                   share >= 2 * topColours.density(p);
+                   (bareForearms || share >= 2 * topColours.density(p));
         };
         // The old clothes: in the zone, not under a new garment's opaque part, not skin, not hair
         // (but on the arms: hair does not fall there).
@@ -648,6 +656,12 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 const int x1 = std::clamp(int(legs[1].joints[0].x + 0.6 * legs[1].width), 0, width);
                 if (x1 > x0) between.colRange(x0, x1).setTo(255);
                 between &= silhouette & ~covered;
+                // (Nor are the forearms hanging beside the hips: their colour would be taken for
+                // the old top's below the hem, and they would be painted over with the new one.)
+                for (int side = 0; side < 2; ++side) {
+                    const double radii[] = {0.6 * arms[side].width, 0.6 * arms[side].width, 0.6 * arms[side].width};
+                    between.setTo(0, limbField(width, height, arms[side].joints + 1, radii, 3) <= 1.0f);
+                }
                 // From the hem's highest point between the hips (the band shows below a curved
                 // hem's sides too).
                 int hemTop = int(upperBottom);
@@ -672,12 +686,52 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 }
             }
         }
+        // Longer old bottoms under new trousers show below their hems (a patterned cuff over the
+        // shoes). In each column round an ankle, the run down from the hem to the skin, within
+        // half a face height, is theirs when half of it has their colours; the new trousers'
+        // extension covers such runs down to one line, as it covers an old top below a new
+        // one's hem.
+        cv::Mat belowHems = cv::Mat::zeros(height, width, CV_8U);
+        if (trousers) {
+            for (int side = 0; side < 2; ++side) {
+                const pv_vto_point &ankle = legs[side].joints[2];
+                const int x0 = std::clamp(int(ankle.x - 1.5 * legs[side].width), 0, width);
+                const int x1 = std::clamp(int(ankle.x + 1.5 * legs[side].width), 0, width);
+                std::vector<int> hems(width, -1);
+                std::vector<double> ends;
+                for (int x = x0; x < x1; ++x) {
+                    for (int y = std::min(height - 1, int(ankle.y + fh)); y > ankle.y - fh && y >= 0; --y) {
+                        if (covered.at<uint8_t>(y, x)) { hems[x] = y; break; }
+                    }
+                    const int hem = hems[x];
+                    if (hem < 0) continue;
+                    // (Down to the ankle's skin: a print's light parts are not all the bottoms'
+                    // colours, so half of the run's pixels are enough.)
+                    int end = hem + 1, alike = 0;
+                    for (; end < height && end <= hem + 0.5 * fh; ++end) {
+                        if (!silhouette.at<uint8_t>(end, x) || skinAt(end, x, false)) break;
+                        alike += bottomsLike(lab.at<cv::Vec3b>(end, x));
+                    }
+                    if (end > hem + 1 && 2 * alike >= end - hem - 1) ends.push_back(end);
+                }
+                // One new hem line for the leg, where its columns' runs end (a ragged edge of
+                // single columns would read as drips), when a third of the leg shows them.
+                if (ends.size() < size_t(legs[side].width / 3)) continue;
+                const int end = int(medianOf(ends));
+                for (int x = x0; x < x1; ++x) {
+                    for (int y = hems[x] + 1; hems[x] >= 0 && y < std::min(end, height); ++y) {
+                        if (silhouette.at<uint8_t>(y, x)) belowHems.at<uint8_t>(y, x) = 255;
+                    }
+                }
+            }
+            old |= belowHems;
+        }
         if (cv::countNonZero(old) == 0) return PV_CV_OK;
 
         // Old clothes between an arm and the torso, with the person on both sides of them in the
         // row, are the body's side the arm hides from the backdrop (the landmarks' torso is
         // narrower than the body where an arm lies against it): skin, not a hole of backdrop.
-        cv::Mat skinArea = body | midriff;
+        cv::Mat skinArea = body | midriff | belowHems;
         {
             cv::Mat nearArms = cv::Mat::zeros(height, width, CV_8U);
             for (int side = 0; side < 2; ++side) {
@@ -777,17 +831,16 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             }
         }
         cv::cvtColor(paintedLab, painted, cv::COLOR_Lab2RGB);
-        // Below a new top's hem the old top is hidden by the new one's extension, as a retoucher
-        // lengthens a garment: each column's garment mirrored about its hem.
-        if (cv::countNonZero(midriff) > 0) {
+        // Below a new garment's hem its extension hides the old one, as a retoucher lengthens a
+        // garment: in each column, the garment mirrored about its hem (the nearest covered row
+        // above).
+        const cv::Mat extended = midriff | belowHems;
+        if (cv::countNonZero(extended) > 0) {
             for (int x = 0; x < width; ++x) {
                 int hem = -1;
-                for (int y = std::min(height - 1, int(upperBottom)); y >= 0 && y > upperBottom - 2 * fh; --y) {
-                    if (covered.at<uint8_t>(y, x)) { hem = y; break; }
-                }
-                if (hem < 0) continue;
-                for (int y = hem + 1; y < height && y <= hem + 1.5 * fh; ++y) {
-                    if (!midriff.at<uint8_t>(y, x)) continue;
+                for (int y = 0; y < height; ++y) {
+                    if (covered.at<uint8_t>(y, x)) hem = y;
+                    if (!extended.at<uint8_t>(y, x) || hem < 0 || y - hem > 1.5 * fh) continue;
                     const int mirrored = 2 * hem - y;
                     if (mirrored < 0 || !covered.at<uint8_t>(mirrored, x)) continue;
                     painted.at<cv::Vec3b>(y, x) = canvas.at<cv::Vec3b>(mirrored, x);
