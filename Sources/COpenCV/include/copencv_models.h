@@ -71,9 +71,10 @@ void pv_cv_pose_free(pv_pose_model *model);
  * where the frame cuts the legs off, run again on the square round the whole body that the
  * landmarks call for, as MediaPipe's tracking does):
  * writes PV_POSE_LANDMARKS landmarks, the probability that a person is there to `score`, and,
- * when `mask` is not NULL, the model's person mask (width*height bytes, 0..255).
+ * when `mask` is not NULL, the model's person mask (width*height bytes, 0..255). Below
+ * `person_score` a pass sees no one: only a person the first pass sees is refined.
  */
-int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int width, int height, size_t stride,
+int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int width, int height, size_t stride, double person_score,
                    pv_pose_landmark *landmarks, double *score, uint8_t *mask);
 
 typedef struct pv_person_mask_model pv_person_mask_model;

@@ -178,9 +178,6 @@ constexpr double kStepAgain = 0.5;
 // Which way the body faces: +1 with the person's left shoulder on the image's right (a front view).
 int facing(const PosePass &pass) { return pass.points[11].x >= pass.points[12].x ? 1 : -1; }
 
-// Below this score a pass sees no person (as the engine's own threshold).
-constexpr double kPoseAccepted = 0.5;
-
 // The model was trained on a square round the whole body. A photo cut at the thighs, letterboxed
 // whole, shows it a body that seems to end at the frame: it squeezes the body into it, hips at
 // the waist, knees at the thighs. So it runs again on the square the landmarks call for
@@ -190,9 +187,9 @@ constexpr double kPoseAccepted = 0.5;
 // pass did stands: a face cut off by the frame can leave the model reading a back view, and a
 // pass unsure of either still points the next square (landmarks 33 and 34 do not depend on the
 // facing). Only a person the first pass found is refined: the passes do not search.
-PosePass poseWithRefinement(cv::dnn::Net &net, const cv::Mat &image) {
+PosePass poseWithRefinement(cv::dnn::Net &net, const cv::Mat &image, double personScore) {
     const PosePass first = runPose(net, image, letterboxed(image.cols, image.rows));
-    if (first.score < kPoseAccepted) return first;
+    if (first.score < personScore) return first;
     const int fewest = legsCut(first, personMask(first, image.cols, image.rows)) ? 2 : 1;
     const int front = facing(first);
     cv::Point2d ahead(0, 0);
@@ -203,7 +200,7 @@ PosePass poseWithRefinement(cv::dnn::Net &net, const cv::Mat &image) {
         ahead = next.hips() - current.hips();
         growth = bodyRadius(next) / bodyRadius(current);
         current = std::move(next);
-        if (current.score >= kPoseAccepted && facing(current) == front) best = current;
+        if (current.score >= personScore && facing(current) == front) best = current;
         if (round + 1 >= fewest && std::hypot(ahead.x, ahead.y) < 0.025 * bodyRadius(current)) break;
     }
     return best;
@@ -211,13 +208,13 @@ PosePass poseWithRefinement(cv::dnn::Net &net, const cv::Mat &image) {
 
 }  // namespace
 
-extern "C" int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int width, int height, size_t stride,
+extern "C" int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int width, int height, size_t stride, double person_score,
                               pv_pose_landmark *landmarks, double *score, uint8_t *mask) {
     if (!model || !rgb || !landmarks || !score || width < 1 || height < 1) return PV_CV_INVALID_ARGUMENT;
     try {
         const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
         // One network for all passes: a fresh one costs a parse and a slower first forward.
-        const PosePass pass = model->model.infer([&](cv::dnn::Net &net) { return poseWithRefinement(net, image); });
+        const PosePass pass = model->model.infer([&](cv::dnn::Net &net) { return poseWithRefinement(net, image, person_score); });
         for (int i = 0; i < PV_POSE_LANDMARKS; ++i) {
             landmarks[i].x = pass.points[i].x;
             landmarks[i].y = pass.points[i].y;

@@ -134,7 +134,7 @@ extension ImageEngine {
         let frame = PixelRect(x: 0, y: 0, width: image.width, height: image.height)
         var found: [PixelRect] = []
         let pose = try poseModel.pose(of: image, withMask: false)
-        let person = pose.score >= poseScoreThreshold
+        let person = pose.score >= Vision.PoseModel.personScore
         if person {
             let (box, detected) = try face(of: pose, in: image, model: faceModel)
             // A face the landmarks place shows when the model says the mouth is in the frame

@@ -39,6 +39,8 @@ extension Vision {
     /// MediaPipe's BlazePose (full): body landmarks and a person mask.
     final class PoseModel: Sendable {
         private let model: LoadedModel
+        /// Below this score the model sees no person.
+        static let personScore = 0.5
 
         init(path: String, turn: InferenceTurn) throws(ImagingError) {
             model = try LoadedModel("pose model", path: path, turn: turn, load: { pv_cv_pose_load(path, $0, $1) }, free: { pv_cv_pose_free($0) })
@@ -53,7 +55,7 @@ extension Vision {
                 rgb.pixels.withUnsafeBufferPointer { pixels in
                     landmarks.withUnsafeMutableBufferPointer { points in
                         mask.withUnsafeMutableBufferPointer {
-                            pv_cv_pose_run(handle, pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3, points.baseAddress, &score,
+                            pv_cv_pose_run(handle, pixels.baseAddress, Int32(rgb.width), Int32(rgb.height), rgb.width * 3, Self.personScore, points.baseAddress, &score,
                                            withMask ? $0.baseAddress : nil)
                         }
                     }

@@ -3,8 +3,6 @@ import COpenCV
 extension ImageEngine {
     /// Longest side the person models' analysis works at.
     static let poseWorkSide = 1024
-    /// Below this, the pose model sees no person.
-    static let poseScoreThreshold = 0.5
 
     /// The person from the learned models: MediaPipe's body landmarks place the joints, its
     /// person masks (pose and selfie models, averaged) give the silhouette, and the face model,
@@ -16,7 +14,7 @@ extension ImageEngine {
         }
         let work = try Vips.decode(source, fittingIn: Self.poseWorkSide, Self.poseWorkSide).flattened()
         let pose = try poseModel.pose(of: work, withMask: true)
-        guard pose.score >= Self.poseScoreThreshold else {
+        guard pose.score >= Vision.PoseModel.personScore else {
             throw .invalidSpec("person image: no person found (the pose model sees no one; the try-on needs one person, standing and facing the camera)")
         }
         let selfie = try maskModel.mask(of: work)
