@@ -31,25 +31,6 @@ namespace {
 
 double sigmoid(double x) { return 1 / (1 + std::exp(-std::clamp(x, -100.0, 100.0))); }
 
-// The image scaled to fit side x side, aspect kept, centred on black: a tensor pixel (x, y) is
-// image pixel ((x - padX) / scale, (y - padY) / scale).
-struct Letterbox {
-    cv::Mat input;
-    double scale;
-    int padX, padY;
-
-    Letterbox(const cv::Mat &image, int side) {
-        scale = double(side) / std::max(image.cols, image.rows);
-        const int scaledWidth = std::max(1, int(std::lround(image.cols * scale)));
-        const int scaledHeight = std::max(1, int(std::lround(image.rows * scale)));
-        padX = (side - scaledWidth) / 2;
-        padY = (side - scaledHeight) / 2;
-        input = cv::Mat(side, side, CV_8UC3, cv::Scalar::all(0));
-        cv::resize(image, input(cv::Rect(padX, padY, scaledWidth, scaledHeight)), cv::Size(scaledWidth, scaledHeight), 0, 0,
-                   scale < 1 ? cv::INTER_AREA : cv::INTER_LINEAR);
-    }
-};
-
 constexpr int kPoseSide = 256;
 constexpr int kPoseValues = 5;  // x, y, z, visibility, presence
 constexpr int kMaskSide = 256;
@@ -57,6 +38,32 @@ constexpr int kFaceSide = 128;
 constexpr int kAnchors = 896;
 constexpr double kFaceThreshold = 0.5;
 constexpr double kFaceOverlap = 0.3;
+
+// The image letterboxed into a side x side input: scaled to fit, centred.
+cv::Matx23d letterboxed(int width, int height, int side) {
+    const double scale = double(side) / std::max(width, height);
+    return cv::Matx23d(scale, 0, (side - width * scale) / 2, 0, scale, (side - height * scale) / 2);
+}
+
+// A model's side x side input: the image through `toInput` (image pixels to input pixels), black
+// outside it. Where the input is much smaller than what it shows, the image shrinks first: a
+// warp alone would alias.
+cv::Mat squareInput(const cv::Mat &image, const cv::Matx23d &toInput, int side) {
+    const double scale = std::sqrt(std::abs(toInput(0, 0) * toInput(1, 1) - toInput(0, 1) * toInput(1, 0)));
+    cv::Mat source = image;
+    cv::Matx23d warp = toInput;
+    if (scale < 0.75) {
+        cv::resize(image, source, cv::Size(), scale, scale, cv::INTER_AREA);
+        const double sx = double(image.cols) / source.cols, sy = double(image.rows) / source.rows;
+        for (int r = 0; r < 2; ++r) {
+            warp(r, 0) *= sx;
+            warp(r, 1) *= sy;
+        }
+    }
+    cv::Mat input;
+    cv::warpAffine(source, input, warp, cv::Size(side, side), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    return input;
+}
 
 }  // namespace
 
@@ -86,20 +93,7 @@ struct PosePass {
 };
 
 PosePass runPose(cv::dnn::Net &net, const cv::Mat &image, const cv::Matx23d &toInput) {
-    // Shrink first where the square is much larger than the input: a warp alone would alias.
-    const double scale = std::sqrt(std::abs(toInput(0, 0) * toInput(1, 1) - toInput(0, 1) * toInput(1, 0)));
-    cv::Mat source = image;
-    cv::Matx23d warp = toInput;
-    if (scale < 0.75) {
-        cv::resize(image, source, cv::Size(), scale, scale, cv::INTER_AREA);
-        const double sx = double(image.cols) / source.cols, sy = double(image.rows) / source.rows;
-        for (int r = 0; r < 2; ++r) {
-            warp(r, 0) *= sx;
-            warp(r, 1) *= sy;
-        }
-    }
-    cv::Mat input;
-    cv::warpAffine(source, input, warp, cv::Size(kPoseSide, kPoseSide), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar::all(0));
+    const cv::Mat input = squareInput(image, toInput, kPoseSide);
     const cv::Mat blob = cv::dnn::blobFromImage(input, 1 / 255.0, cv::Size(), cv::Scalar(), false, false);
     net.setInput(blob);
     std::vector<cv::Mat> outputs;
@@ -123,12 +117,6 @@ PosePass runPose(cv::dnn::Net &net, const cv::Mat &image, const cv::Matx23d &toI
     pass.score = double(outputs[1].ptr<float>()[0]);
     pass.maskLogits = cv::Mat(kPoseSide, kPoseSide, CV_32F, outputs[2].ptr<float>()).clone();
     return pass;
-}
-
-// The image letterboxed into the input: scaled to fit, centred.
-cv::Matx23d letterboxed(int width, int height) {
-    const double scale = double(kPoseSide) / std::max(width, height);
-    return cv::Matx23d(scale, 0, (kPoseSide - width * scale) / 2, 0, scale, (kPoseSide - height * scale) / 2);
 }
 
 // The body circle's radius a pass found.
@@ -188,7 +176,7 @@ int facing(const PosePass &pass) { return pass.points[11].x >= pass.points[12].x
 // pass unsure of either still points the next square (landmarks 33 and 34 do not depend on the
 // facing). Only a person the first pass found is refined: the passes do not search.
 PosePass poseWithRefinement(cv::dnn::Net &net, const cv::Mat &image, double personScore) {
-    const PosePass first = runPose(net, image, letterboxed(image.cols, image.rows));
+    const PosePass first = runPose(net, image, letterboxed(image.cols, image.rows, kPoseSide));
     if (first.score < personScore) return first;
     const int fewest = legsCut(first, personMask(first, image.cols, image.rows)) ? 2 : 1;
     const int front = facing(first);
@@ -306,8 +294,8 @@ extern "C" int pv_cv_face_model_detect(pv_face_model *model, const uint8_t *rgb,
     *count = 0;
     try {
         const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
-        const Letterbox box(image, kFaceSide);
-        const cv::Mat blob = cv::dnn::blobFromImage(box.input, 1 / 127.5, cv::Size(), cv::Scalar::all(127.5), false, false);
+        const cv::Matx23d toInput = letterboxed(image.cols, image.rows, kFaceSide);
+        const cv::Mat blob = cv::dnn::blobFromImage(squareInput(image, toInput, kFaceSide), 1 / 127.5, cv::Size(), cv::Scalar::all(127.5), false, false);
         std::vector<cv::Mat> outputs = model->model.infer([&](cv::dnn::Net &net) {
             net.setInput(blob);
             std::vector<cv::Mat> raw;
@@ -358,8 +346,9 @@ extern "C" int pv_cv_face_model_detect(pv_face_model *model, const uint8_t *rgb,
             merged.push_back(sum);
             candidates = std::move(rest);
         }
-        auto toImageX = [&](double v) { return (v * kFaceSide - box.padX) / box.scale; };
-        auto toImageY = [&](double v) { return (v * kFaceSide - box.padY) / box.scale; };
+        // (Letterboxing only scales and shifts.)
+        auto toImageX = [&](double v) { return (v * kFaceSide - toInput(0, 2)) / toInput(0, 0); };
+        auto toImageY = [&](double v) { return (v * kFaceSide - toInput(1, 2)) / toInput(1, 1); };
         for (const Candidate &c : merged) {
             if (*count >= capacity) break;
             pv_face_detection &face = faces[(*count)++];
