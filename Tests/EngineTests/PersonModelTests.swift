@@ -247,22 +247,24 @@ import Testing
         #expect(onArms == 0, "\(onArms) of \(samples) points on the upper arms are orange")
     }
 
-    /// A tiered blouse on a man in a white tank top that reaches his jeans, his bare arms hanging
-    /// beside his hips: the tank top does not show as a white band between the blouse's wavy hem
-    /// and the jeans (the arms beside it are not taken for its colour).
-    @Test func aLongerOldTopDoesNotShowBelowAWavyHem() throws {
-        let dressed = try Dressed("model_6.png", in: "049920_1.jpg", eyes: .models)
+    /// A tiered blouse on a white tank top that reaches the person's trousers or jeans, bare arms
+    /// hanging beside the hips: the tank top does not show as a white band between the blouse's
+    /// wavy hem and the bottoms. (On the man the arms beside the band were taken for its colour;
+    /// on the woman the tank top's black straps made her black trousers look like more of it.)
+    @Test(arguments: ["model_6.png", "051482_0.jpg"])
+    func aLongerOldTopDoesNotShowBelowAWavyHem(_ person: String) throws {
+        let dressed = try Dressed(person, in: "049920_1.jpg", eyes: .models)
         let l = dressed.analysis.landmarks
         let across = l.hips.right.x - l.hips.left.x
-        // From below the waist to above the jeans, between the hips, clear of the arms.
-        let points = stride(from: l.waist.left.y + 0.4 * (l.hips.left.y - l.waist.left.y), to: l.waist.left.y + 0.85 * (l.hips.left.y - l.waist.left.y), by: 6).flatMap { y in
+        // From the waist to above the hips, between the hips, clear of the arms.
+        let points = stride(from: l.waist.left.y, to: l.waist.left.y + 0.85 * (l.hips.left.y - l.waist.left.y), by: 6).flatMap { y in
             stride(from: l.hips.left.x + 0.15 * across, to: l.hips.right.x - 0.15 * across, by: 6).map { ImagePoint(x: $0, y: y) }
         }
         // White, as the tank top: light and without the blouse's pink.
         func white(_ c: [Double]) -> Bool { c.min()! > 190 && c.max()! - c.min()! < 14 }
         let before = points.filter { white(dressed.colour($0, in: .photo)) }.count
         let after = points.filter { white(dressed.colour($0, in: .output)) }.count
-        #expect(before * 2 > points.count, "the tank top shows at \(before) of \(points.count) points in the photo")
+        #expect(before * 4 > points.count, "the tank top shows at \(before) of \(points.count) points in the photo")
         #expect(after * 10 <= before, "the tank top still shows at \(after) of \(before) points below the blouse")
     }
 

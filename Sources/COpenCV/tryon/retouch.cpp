@@ -60,7 +60,7 @@ cv::Mat limbField(int width, int height, const pv_vto_point *joints, const doubl
 
 // Where a band of the old top's colour that starts at row `from` (below a new hem) ends,
 // before row `to`: the first of three rows in a row whose median colour within `mask` is more
-// than 25 (CIELAB, 8-bit) from the band's first rows' and like less than a twentieth of the old
+// than 25 (CIELAB, 8-bit) from the band's first rows' and like less than a tenth of the old
 // top's colours (`oldTop`, its pixels above the hem); `from` when no fifth of those is within 25
 // of the band's first rows, or when there is no such change.
 int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int unit, const std::vector<cv::Vec3d> &oldTop) {
@@ -96,8 +96,9 @@ int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int uni
     for (int y = start + unit; y < to; ++y) {
         cv::Vec3d here;
         if (!median(y, here)) continue;
-        // (A shade of the old top, its own shadow above the waistband, is still the old top.)
-        if (cv::norm(here - reference) > 25 && share(here) < 0.05) {
+        // (A shade of the old top, its own shadow above the waistband, is still the old top. Black
+        // trousers are not, though the old top's black straps make black a fifteenth of it.)
+        if (cv::norm(here - reference) > 25 && share(here) < 0.1) {
             if (++changed == 3) return y - 2;
         } else {
             changed = 0;
@@ -670,7 +671,10 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                     if (hem >= 0) hemTop = std::min(hemTop, hem);
                 }
                 const int start = hemTop + 1;
-                const int below = oldTopEnd(lab, between, start, int(upperBottom + 1.0 * fh), unit, oldTop);
+                // (A unit on into the next garment: the rows where the old top's hem fades into
+                // it stayed as a light line.)
+                const int end = oldTopEnd(lab, between, start, int(upperBottom + 1.0 * fh), unit, oldTop);
+                const int below = end > start ? end + unit : end;
                 if (below > start) {
                     midriff = between & rows(hemTop, below);
                     old |= midriff;
