@@ -305,6 +305,25 @@ import Testing
         #expect(after * 10 <= before, "the print's red stays at \(after) of \(before) points below the new trousers")
     }
 
+    /// The same trousers on the same woman, her tee tucked into her patterned trousers above her
+    /// natural waist, where the new waistband sits: the print's band between the tee and the new
+    /// waistband goes under the tee, lengthened.
+    @Test func oldTrousersDoNotShowAboveTheNewWaistband() throws {
+        let dressed = try Dressed("049447_0.jpg", in: "051991_1.jpg", eyes: .models)
+        let l = dressed.analysis.landmarks, face = Double(dressed.analysis.face.height)
+        let waist = (l.waist.left.y + l.waist.right.y) / 2
+        // Above the waist, between the hips, where the new trousers are not.
+        let points = stride(from: waist - 0.5 * face, to: waist + 0.1 * face, by: 1).flatMap { y in
+            stride(from: l.hips.left.x, to: l.hips.right.x, by: 1).map { ImagePoint(x: $0, y: y) }
+        }.filter { dressed.coverage(at: $0) < 128 }
+        // The print's reds and blacks: neither the white tee, the skin, the backdrop nor the navy.
+        func inPrint(_ c: [Double]) -> Bool { (c[0] - c[1] > 60 && c[1] < 120) || c.max()! < 70 }
+        let before = points.filter { inPrint(dressed.colour($0, in: .photo, patch: 0)) }.count
+        let after = points.filter { inPrint(dressed.colour($0, in: .output, patch: 0)) }.count
+        #expect(before > 150, "the print shows round the waist at \(before) points in the photo")
+        #expect(after * 10 <= before, "the print stays at \(after) of \(before) points above the new waistband")
+    }
+
     /// A bench person dressed in one bench garment (PNG, no mark): the photo, the try-on and the
     /// person's analysis, with lightness compared at the photo's points.
     struct Dressed {
@@ -330,6 +349,13 @@ import Testing
             let x = Int(p.x * result.scale + result.offsetX), y = Int(p.y * result.scale + result.offsetY)
             guard x >= 0, y >= 0, x < output.width, y < output.height else { return 0 }
             return zip(output.rgb(x: x, y: y), photo.rgb(x: Int(p.x), y: Int(p.y))).map { abs(Int($0) - Int($1)) }.max()!
+        }
+
+        /// How much garment the try-on laid at a point of the photo (0-255).
+        func coverage(at p: ImagePoint) -> UInt8 {
+            let x = Int(p.x * result.scale + result.offsetX), y = Int(p.y * result.scale + result.offsetY)
+            guard x >= 0, y >= 0, x < output.width, y < output.height else { return 0 }
+            return result.coverage[y * output.width + x]
         }
 
         /// Whether the try-on's pixel at a point of the photo is the orange of dress 053319.

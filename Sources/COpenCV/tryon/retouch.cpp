@@ -730,12 +730,48 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             }
             old |= belowHems;
         }
+        // Old bottoms whose waistband sits higher than the new bottoms' show as a band between
+        // the person's own top and the new waistband (a tucked tee over high-waisted trousers).
+        // In each column between the hips, the run of the old bottoms' colours up from the new
+        // garment's top, within half a face height, is theirs; the top above is lengthened over
+        // it, mirrored about the band's upper edge (one line for all columns), as it would hang
+        // untucked.
+        cv::Mat aboveBand = cv::Mat::zeros(height, width, CV_8U);
+        int bandTop = -1;
+        if (lowerTop >= 0 && !upper) {
+            const int x0 = std::clamp(int(legs[0].joints[0].x - 0.6 * legs[0].width), 0, width);
+            const int x1 = std::clamp(int(legs[1].joints[0].x + 0.6 * legs[1].width), 0, width);
+            std::vector<int> garmentTops(width, -1);
+            std::vector<double> starts;
+            for (int x = x0; x < x1; ++x) {
+                for (int y = std::max(0, int(lowerTop - fh)); y < std::min(height, int(lowerTop + fh)); ++y) {
+                    if (covered.at<uint8_t>(y, x)) { garmentTops[x] = y; break; }
+                }
+                const int top = garmentTops[x];
+                if (top < 0) continue;
+                int start = top;
+                while (start - 1 >= 0 && start - 1 >= top - 0.5 * fh && silhouette.at<uint8_t>(start - 1, x) &&
+                       bottomsLike(lab.at<cv::Vec3b>(start - 1, x))) {
+                    --start;
+                }
+                if (start < top - 1) starts.push_back(start);
+            }
+            if (starts.size() >= size_t(std::max(1.0, (x1 - x0) / 3.0))) {
+                bandTop = int(medianOf(starts));
+                for (int x = x0; x < x1; ++x) {
+                    for (int y = std::max(0, bandTop); garmentTops[x] >= 0 && y < garmentTops[x]; ++y) {
+                        if (silhouette.at<uint8_t>(y, x)) aboveBand.at<uint8_t>(y, x) = 255;
+                    }
+                }
+                old |= aboveBand;
+            }
+        }
         if (cv::countNonZero(old) == 0) return PV_CV_OK;
 
         // Old clothes between an arm and the torso, with the person on both sides of them in the
         // row, are the body's side the arm hides from the backdrop (the landmarks' torso is
         // narrower than the body where an arm lies against it): skin, not a hole of backdrop.
-        cv::Mat skinArea = body | midriff | belowHems;
+        cv::Mat skinArea = body | midriff | belowHems | aboveBand;
         {
             cv::Mat nearArms = cv::Mat::zeros(height, width, CV_8U);
             for (int side = 0; side < 2; ++side) {
@@ -848,6 +884,17 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                     const int mirrored = 2 * hem - y;
                     if (mirrored < 0 || !covered.at<uint8_t>(mirrored, x)) continue;
                     painted.at<cv::Vec3b>(y, x) = canvas.at<cv::Vec3b>(mirrored, x);
+                }
+            }
+        }
+
+        // Above new bottoms, the person's own top is lengthened down over the old waistband.
+        if (bandTop >= 1) {
+            for (int y = bandTop; y < height; ++y) {
+                const int mirrored = 2 * bandTop - 1 - y;
+                if (mirrored < 0) break;
+                for (int x = 0; x < width; ++x) {
+                    if (aboveBand.at<uint8_t>(y, x)) painted.at<cv::Vec3b>(y, x) = photo.at<cv::Vec3b>(mirrored, x);
                 }
             }
         }
