@@ -262,8 +262,7 @@ import Testing
         }
         // White, as the tank top: light and without the blouse's pink.
         func white(_ c: [Double]) -> Bool { c.min()! > 190 && c.max()! - c.min()! < 14 }
-        let before = points.filter { white(dressed.colour($0, in: .photo)) }.count
-        let after = points.filter { white(dressed.colour($0, in: .output)) }.count
+        let (before, after) = dressed.count(points, where: white)
         #expect(before * 4 > points.count, "the tank top shows at \(before) of \(points.count) points in the photo")
         #expect(after * 10 <= before, "the tank top still shows at \(after) of \(before) points below the blouse")
     }
@@ -282,46 +281,36 @@ import Testing
         }
         // Black, as her trousers; the new ones are navy, her arms and the backdrop light.
         func black(_ c: [Double]) -> Bool { c.max()! < 60 }
-        let before = points.filter { black(dressed.colour($0, in: .photo)) }.count
-        let after = points.filter { black(dressed.colour($0, in: .output)) }.count
+        let (before, after) = dressed.count(points, where: black)
         #expect(before > 100, "the black trousers show beside the legs at \(before) points in the photo")
         #expect(after * 5 <= before, "black stays at \(after) of \(before) points beside the new trousers")
     }
 
-    /// Full-length trousers on a woman whose patterned trousers reach lower, over her ankles:
-    /// their red and black cuffs do not show below the new trousers' hems.
-    @Test func longerOldTrousersDoNotShowBelowTheNewHems() throws {
+    /// Full-length trousers on a woman whose patterned trousers reach lower, over her ankles, and
+    /// higher, above her natural waist (where new bottoms sit), her tee tucked in: the print shows
+    /// neither below the new trousers' hems nor between the tee and the new waistband.
+    @Test func patternedTrousersDoNotShowBelowOrAboveNewOnes() throws {
         let dressed = try Dressed("049447_0.jpg", in: "051991_1.jpg", eyes: .models)
         let l = dressed.analysis.landmarks, face = Double(dressed.analysis.face.height)
-        let ankles = (l.ankles.left.y + l.ankles.right.y) / 2
-        let points = stride(from: ankles - 0.5 * face, to: ankles + 0.5 * face, by: 1).flatMap { y in
-            stride(from: 0.0, to: Double(dressed.photo.width), by: 1).map { ImagePoint(x: $0, y: y) }
-        }
-        // The print's reds, neither skin nor the backdrop, the shoes or the navy trousers.
+        let ankles = (l.ankles.left.y + l.ankles.right.y) / 2, waist = (l.waist.left.y + l.waist.right.y) / 2
+        // The print's reds, and its blacks where no black shoes are: neither skin, the white tee,
+        // the backdrop nor the navy.
         func red(_ c: [Double]) -> Bool { c[0] - c[1] > 60 && c[1] < 120 }
-        let before = points.filter { red(dressed.colour($0, in: .photo, patch: 0)) }.count
-        let after = points.filter { red(dressed.colour($0, in: .output, patch: 0)) }.count
-        #expect(before > 150, "the print's red shows round the ankles at \(before) points in the photo")
-        #expect(after * 10 <= before, "the print's red stays at \(after) of \(before) points below the new trousers")
-    }
-
-    /// The same trousers on the same woman, her tee tucked into her patterned trousers above her
-    /// natural waist, where the new waistband sits: the print's band between the tee and the new
-    /// waistband goes under the tee, lengthened.
-    @Test func oldTrousersDoNotShowAboveTheNewWaistband() throws {
-        let dressed = try Dressed("049447_0.jpg", in: "051991_1.jpg", eyes: .models)
-        let l = dressed.analysis.landmarks, face = Double(dressed.analysis.face.height)
-        let waist = (l.waist.left.y + l.waist.right.y) / 2
-        // Above the waist, between the hips, where the new trousers are not.
-        let points = stride(from: waist - 0.5 * face, to: waist + 0.1 * face, by: 1).flatMap { y in
-            stride(from: l.hips.left.x, to: l.hips.right.x, by: 1).map { ImagePoint(x: $0, y: y) }
-        }.filter { dressed.coverage(at: $0) < 128 }
-        // The print's reds and blacks: neither the white tee, the skin, the backdrop nor the navy.
-        func inPrint(_ c: [Double]) -> Bool { (c[0] - c[1] > 60 && c[1] < 120) || c.max()! < 70 }
-        let before = points.filter { inPrint(dressed.colour($0, in: .photo, patch: 0)) }.count
-        let after = points.filter { inPrint(dressed.colour($0, in: .output, patch: 0)) }.count
-        #expect(before > 150, "the print shows round the waist at \(before) points in the photo")
-        #expect(after * 10 <= before, "the print stays at \(after) of \(before) points above the new waistband")
+        func redOrBlack(_ c: [Double]) -> Bool { red(c) || c.max()! < 70 }
+        // Round the ankles, across the photo; above the waist, between the hips; both where the
+        // new trousers are not.
+        let regions: [(String, ClosedRange<Double>, ClosedRange<Double>, ([Double]) -> Bool)] = [
+            ("round the ankles", (ankles - 0.5 * face)...(ankles + 0.5 * face), 0...Double(dressed.photo.width - 1), red),
+            ("above the new waistband", (waist - 0.5 * face)...(waist + 0.1 * face), l.hips.left.x...l.hips.right.x, redOrBlack),
+        ]
+        for (name, rows, columns, inPrint) in regions {
+            let points = stride(from: rows.lowerBound, to: rows.upperBound, by: 1).flatMap { y in
+                stride(from: columns.lowerBound, to: columns.upperBound, by: 1).map { ImagePoint(x: $0, y: y) }
+            }.filter { dressed.coverage(at: $0) < 128 }
+            let (before, after) = dressed.count(points, patch: 0, where: inPrint)
+            #expect(before > 100, "the print shows \(name) at \(before) points in the photo")
+            #expect(after * 10 <= before, "the print stays \(name) at \(after) of \(before) points")
+        }
     }
 
     /// A bench person dressed in one bench garment (PNG, no mark): the photo, the try-on and the
@@ -349,6 +338,12 @@ import Testing
             let x = Int(p.x * result.scale + result.offsetX), y = Int(p.y * result.scale + result.offsetY)
             guard x >= 0, y >= 0, x < output.width, y < output.height else { return 0 }
             return zip(output.rgb(x: x, y: y), photo.rgb(x: Int(p.x), y: Int(p.y))).map { abs(Int($0) - Int($1)) }.max()!
+        }
+
+        /// How many of the points have a colour (the mean of a (2 patch + 1)-pixel square) in the
+        /// photo, and how many where the try-on placed them.
+        func count(_ points: [ImagePoint], patch: Int = 3, where matches: ([Double]) -> Bool) -> (before: Int, after: Int) {
+            (points.filter { matches(colour($0, in: .photo, patch: patch)) }.count, points.filter { matches(colour($0, in: .output, patch: patch)) }.count)
         }
 
         /// How much garment the try-on laid at a point of the photo (0-255).
