@@ -64,13 +64,13 @@ cv::Mat limbField(int width, int height, const pv_vto_point *joints, const doubl
 // top's colours (`oldTop`, its pixels above the hem); `from` when no fifth of those is within 25
 // of the band's first rows, or when there is no such change.
 int oldTopEnd(const cv::Mat &lab, const cv::Mat &mask, int from, int to, int unit, const std::vector<cv::Vec3d> &oldTop) {
+    from = std::max(0, from);
+    to = std::min(lab.rows, to);
     // A row counts where the band shows across a quarter of the mask's widest row at least:
     // under a wavy hem its first rows are a few pixels between the folds.
     int widest = 0;
-    for (int y = std::max(0, from); y < std::min(lab.rows, to); ++y) widest = std::max(widest, cv::countNonZero(mask.row(y)));
+    for (int y = from; y < to; ++y) widest = std::max(widest, cv::countNonZero(mask.row(y)));
     const size_t fewest = size_t(std::max(4, widest / 4));
-    from = std::max(0, from);
-    to = std::min(lab.rows, to);
     auto median = [&](int y, cv::Vec3d &out) {
         std::vector<double> c[3];
         const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
@@ -890,7 +890,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
 
         // Above new bottoms, the person's own top is lengthened down over the old waistband.
         if (bandTop >= 1) {
-            for (int y = bandTop; y < height; ++y) {
+            for (int y = bandTop; y < std::min(height, int(lowerTop + fh)); ++y) {
                 const int mirrored = 2 * bandTop - 1 - y;
                 if (mirrored < 0) break;
                 for (int x = 0; x < width; ++x) {
