@@ -312,6 +312,9 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // clothes) and the neck from under the chin to the upper garments' hem, and the arms down
         // to the wrists; the legs and between them from the waistband down to the ankles. Hands
         // and feet keep what they hold or wear.
+        // The silhouette with its soft edge, where a dark garment's last pixels lie.
+        cv::Mat edged;
+        cv::dilate(silhouette, edged, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * unit + 1, 2 * unit + 1)));
         cv::Mat zone = cv::Mat::zeros(height, width, CV_8U);
         cv::Mat armMask = cv::Mat::zeros(height, width, CV_8U), legMask = cv::Mat::zeros(height, width, CV_8U);
         cv::Mat armField(height, width, CV_32F, cv::Scalar(1e9f));
@@ -420,11 +423,10 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             // Beside new bottoms or a dress, as far as the person reaches (a flared skirt, wide
             // jeans), what has the old bottoms' colours is theirs too. (There a skirt is told from
             // an arm and a sleeve by its colours.)
-            besideLegs = rows(lowerTop, ankles) & silhouette & ~lower & ~zone;
+            // (With the silhouette's soft edge: an old skirt's dark rim stayed as a line.)
+            besideLegs = rows(lowerTop, ankles) & edged & ~lower & ~zone;
         }
         // (With the silhouette's soft edge: a dark sleeve's last pixels would stay as a line.)
-        cv::Mat edged;
-        cv::dilate(silhouette, edged, cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(2 * unit + 1, 2 * unit + 1)));
         zone &= edged;
         // The hands stay as they are (their shadows are not clothes). A hand is about a face
         // long: a fingertip landmark further out (a hand in a pocket) must not make it huge.
