@@ -639,6 +639,10 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         old.setTo(0, opaque);
         old.setTo(0, keepLegs);
 
+        // The columns between the hips' sides, where bands of old clothes round the waist are
+        // looked for (below a new top's hem, above new bottoms' waistband).
+        const int hipsX0 = std::clamp(int(legs[0].joints[0].x - 0.6 * legs[0].width), 0, width);
+        const int hipsX1 = std::clamp(int(legs[1].joints[0].x + 0.6 * legs[1].width), 0, width);
         // A longer old top under a shorter new one shows below the new hem. It is told apart
         // from the bottoms by its colour: one of the old top's, as it shows around the new
         // garments above the hem (a strap, a sleeve). It reaches down to the first clear change of colour
@@ -655,8 +659,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             }
             if (oldTop.size() > size_t(fw)) {
                 cv::Mat between = cv::Mat::zeros(height, width, CV_8U);
-                const int x0 = std::clamp(int(legs[0].joints[0].x - 0.6 * legs[0].width), 0, width);
-                const int x1 = std::clamp(int(legs[1].joints[0].x + 0.6 * legs[1].width), 0, width);
+                const int x0 = hipsX0, x1 = hipsX1;
                 if (x1 > x0) between.colRange(x0, x1).setTo(255);
                 between &= silhouette & ~covered;
                 // (Nor are the forearms hanging beside the hips: their colour would be taken for
@@ -741,8 +744,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         cv::Mat aboveBand = cv::Mat::zeros(height, width, CV_8U);
         int bandTop = -1;
         if (lowerTop >= 0 && !upper) {
-            const int x0 = std::clamp(int(legs[0].joints[0].x - 0.6 * legs[0].width), 0, width);
-            const int x1 = std::clamp(int(legs[1].joints[0].x + 0.6 * legs[1].width), 0, width);
+            const int x0 = hipsX0, x1 = hipsX1;
             std::vector<int> garmentTops(width, -1);
             std::vector<double> starts;
             for (int x = x0; x < x1; ++x) {
