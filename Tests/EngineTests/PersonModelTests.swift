@@ -313,6 +313,39 @@ import Testing
         }
     }
 
+    /// A blouse photographed with its tiered sleeves hanging against its body, past its hem:
+    /// on people with bare arms, its sleeves dress the forearms (read as sleeveless, the blouse
+    /// stood out from the shoulders as flaps and left the arms bare).
+    @Test(arguments: ["model_4.png", "model_6.png", "14627_00.jpg"])
+    func sleevesHangingAgainstABlouseDressTheForearms(_ person: String) throws {
+        let dressed = try Dressed(person, in: "049920_1.jpg", eyes: .models)
+        let points = dressed.forearm(0) + dressed.forearm(1)
+        // The blouse's pink: red and blue above green (skin has blue below green).
+        func pink(_ c: [Double]) -> Bool { c[0] - c[1] > 15 && c[2] - c[1] > 8 }
+        let (before, after) = dressed.count(points, where: pink)
+        #expect(before == 0, "the photo is pink at \(before) forearm points")
+        #expect(after * 3 >= points.count * 2, "the blouse covers \(after) of \(points.count) forearm points")
+    }
+
+    /// The same blouse's cuffs hang below its body's hem: what is retouched round the waist ends
+    /// at that hem, not at the cuffs. Her black trousers' waistband, below the hem between the
+    /// hips, stays (it was painted as bare skin down to the cuffs' level).
+    @Test func longSleevesBelowTheHemLeaveTheWaistbandBelowIt() throws {
+        let dressed = try Dressed("14627_00.jpg", in: "049920_1.jpg", eyes: .models)
+        let l = dressed.analysis.landmarks, face = Double(dressed.analysis.face.height)
+        let across = l.hips.right.x - l.hips.left.x, centre = (l.hips.left.x + l.hips.right.x) / 2
+        // The blouse's lowest row at the centre, then half a face height below it, between the hips.
+        var hem = l.waist.left.y
+        while hem < Double(dressed.photo.height - 1), dressed.coverage(at: ImagePoint(x: centre, y: hem + 1)) >= 128 { hem += 1 }
+        let points = stride(from: hem + 0.1 * face, to: hem + 0.5 * face, by: 3).flatMap { y in
+            stride(from: l.hips.left.x + 0.2 * across, to: l.hips.right.x - 0.2 * across, by: 3).map { ImagePoint(x: $0, y: y) }
+        }.filter { dressed.coverage(at: $0) < 128 }
+        func black(_ c: [Double]) -> Bool { c.max()! < 70 }
+        let (before, after) = dressed.count(points, patch: 1, where: black)
+        #expect(before * 10 >= points.count * 9, "the trousers are black at \(before) of \(points.count) points in the photo")
+        #expect(after * 10 >= before * 9, "black stays at \(after) of \(before) points below the hem")
+    }
+
     /// A bench person dressed in one bench garment (PNG, no mark): the photo, the try-on and the
     /// person's analysis, with lightness compared at the photo's points.
     struct Dressed {

@@ -213,6 +213,21 @@ import Testing
         #expect(right >= Self.expectedCategories.count - 3, "\(wrong)")
     }
 
+    /// Long sleeves photographed hanging against the garment's body, their cuffs below its hem
+    /// (a tiered blouse, a flared one, a jersey top): one silhouette with the body, yet sleeves.
+    @Test(arguments: ["garments/049920_1.jpg", "garments/049947_1.jpg", "masked-pairs/test_clothes/006026_1.jpg"])
+    func sleevesHangingAgainstTheBodyAreSleeves(_ path: String) throws {
+        let analysis = try engine.analyzeGarment(source: try Bench.bytes("vto/\(path)"))
+        #expect(analysis.category == .top)
+        #expect(analysis.evidence.hasSleeves && analysis.evidence.longSleeves, "\(path): \(analysis.evidence)")
+        let g = analysis.landmarks
+        // The body's chest is narrower than the sleeves' span, and each sleeve ends below its armpit.
+        for side in 0..<2 {
+            let end = try #require(g.sleeveEnds[side], "\(path): a sleeve end on side \(side)")
+            #expect(end.outer.y > g.armpits[side].y && end.inner.y > g.armpits[side].y, "\(path): the sleeve hangs down")
+        }
+    }
+
     @Test func aGivenCategoryIsKept() throws {
         let analysis = try engine.analyzeGarment(source: try Bench.bytes("vto/garments/04825_00.jpg"), category: .dress)
         #expect(analysis.category == .dress)

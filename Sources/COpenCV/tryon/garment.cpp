@@ -6,7 +6,9 @@
 #include "copencv_vto.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
+#include <optional>
 #include <vector>
 
 #include <opencv2/core.hpp>
@@ -23,6 +25,48 @@ double medianOf(std::vector<double> values, double fallback) {
     if (values.empty()) return fallback;
     std::nth_element(values.begin(), values.begin() + values.size() / 2, values.end());
     return values[values.size() / 2];
+}
+
+// Sleeves laid against the body in the product photo (arms down) make one silhouette with it,
+// so its outline shows no sleeves beside the body. Where they hang past the body's hem, its
+// bottom edge does: from the hem in the middle it steps down, each side, to a cuff. The columns
+// of those steps are the body's sides; nothing when the bottom edge shows no such pair of steps.
+std::optional<std::array<int, 2>> sleeveStepsBelowHem(const cv::Mat &mask, const cv::Rect &B, int cx) {
+    const double W = B.width, H = B.height;
+    std::vector<double> bottom(mask.cols, NAN);
+    for (int x = B.x; x < B.br().x; ++x) {
+        for (int y = B.br().y - 1; y >= B.y; --y) {
+            if (mask.at<uint8_t>(y, x)) { bottom[x] = y; break; }
+        }
+    }
+    std::vector<double> middle;
+    for (int x = int(cx - 0.1 * W); x <= int(cx + 0.1 * W); ++x) if (x >= 0 && x < mask.cols) middle.push_back(bottom[x]);
+    const double hem = medianOf(middle, NAN);
+    // Low in the shape: the middle of trousers ends at the crotch, between two legs.
+    if (std::isnan(hem) || hem < B.y + 0.75 * H) return std::nullopt;
+    const double drop = 0.04 * H;
+    const int stepWidth = std::max(2, int(0.02 * W));
+    std::array<int, 2> steps{};
+    for (int side = 0; side < 2; ++side) {
+        const int sign = side == 0 ? -1 : 1;
+        int step = -1;
+        for (int d = int(0.15 * W); d <= int(0.42 * W) && step < 0; ++d) {
+            const int x = cx + sign * d, inside = x - sign * stepWidth;
+            if (x < B.x || x >= B.br().x) break;
+            if (std::isnan(bottom[x]) || bottom[x] <= hem + drop) continue;
+            // The first column below the hem decides: a hem curving down is a slope, not a step.
+            if (std::isnan(bottom[inside]) || bottom[inside] > hem + 0.5 * drop) return std::nullopt;
+            // The cuff: most columns from here to the side hang below the hem.
+            int below = 0, total = 0;
+            for (int c = x; c >= B.x && c < B.br().x; c += sign, ++total) if (bottom[c] > hem + 0.5 * drop) ++below;
+            if (total < 0.08 * W || below < 0.6 * total) return std::nullopt;
+            step = x - sign * stepWidth / 2;
+        }
+        if (step < 0) return std::nullopt;
+        steps[side] = step;
+    }
+    if (std::abs((cx - steps[0]) - (steps[1] - cx)) > 0.1 * W) return std::nullopt;
+    return steps;
 }
 
 }  // namespace
@@ -69,6 +113,17 @@ extern "C" int pv_cv_vto_garment(const uint8_t *rgb, size_t stride, const uint8_
             for (int y = B.br().y - 1; y >= B.y; --y) if (mask.at<uint8_t>(y, x)) return double(y);
             return double(NAN);
         };
+        // Sleeves hanging against the body are cut from it, from an armhole's depth down (about
+        // half the body's width below its top), so that the rest reads them as sleeves; the
+        // garment's own mask (`whole`) keeps them joined.
+        const cv::Mat whole = mask;
+        if (const auto steps = sleeveStepsBelowHem(mask, B, cx)) {
+            mask = mask.clone();
+            const int cutTop = B.y + (steps->at(1) - steps->at(0)) / 2;
+            for (const int step : *steps) {
+                mask(cv::Rect(step - 1, cutTop, 3, B.br().y - cutTop)).setTo(0);
+            }
+        }
         auto centralRun = [&](int y) { return runThrough(mask, y, cx, int(0.05 * Wt), gap); };
         auto extent = [&](int y) {
             const std::vector<Run> runs = runsOf(mask, y, gap, 1);
@@ -422,7 +477,7 @@ extern "C" int pv_cv_vto_garment(const uint8_t *rgb, size_t stride, const uint8_
 
         if (cleanedOut) {
             cv::Mat target(height, width, CV_8U, cleanedOut);
-            mask.copyTo(target);
+            whole.copyTo(target);
         }
         return PV_CV_OK;
     } catch (...) {

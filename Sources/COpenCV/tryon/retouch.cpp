@@ -327,10 +327,24 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
             if (bottom > top) band.rowRange(top, bottom).setTo(255);
             return band;
         };
+        // The columns between the hips' sides, where bands of old clothes round the waist are
+        // looked for (below a new top's hem, above new bottoms' waistband).
+        const int hipsX0 = std::clamp(int(legs[0].joints[0].x - 0.6 * legs[0].width), 0, width);
+        const int hipsX1 = std::clamp(int(legs[1].joints[0].x + 0.6 * legs[1].width), 0, width);
+        // The upper garments' lowest row between the hips: their body's hem, which long sleeves
+        // hanging beside the hips can reach below.
+        double bodyBottom = upperBottom;
+        for (int y = std::clamp(int(upperBottom), -1, height - 1); y >= 0; --y) {
+            const uint8_t *c = covered.ptr<uint8_t>(y);
+            if (std::any_of(c + hipsX0, c + hipsX1, [](uint8_t v) { return v != 0; })) {
+                bodyBottom = y;
+                break;
+            }
+        }
         // The upper garments' own hem in a column: their lowest pixel there when they reach down
-        // near their lowest row (a slanted or curved hem), else -1.
+        // near their body's lowest row (a slanted or curved hem), else -1.
         auto hemAt = [&](int x) {
-            const int last = std::clamp(int(upperBottom), 0, height - 1), near = std::max(0, int(upperBottom - 0.5 * fh));
+            const int last = std::clamp(int(upperBottom), 0, height - 1), near = std::max(0, int(bodyBottom - 0.5 * fh));
             for (int y = last; y >= near; --y) {
                 if (covered.at<uint8_t>(y, x)) return y;
             }
@@ -639,10 +653,6 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         old.setTo(0, opaque);
         old.setTo(0, keepLegs);
 
-        // The columns between the hips' sides, where bands of old clothes round the waist are
-        // looked for (below a new top's hem, above new bottoms' waistband).
-        const int hipsX0 = std::clamp(int(legs[0].joints[0].x - 0.6 * legs[0].width), 0, width);
-        const int hipsX1 = std::clamp(int(legs[1].joints[0].x + 0.6 * legs[1].width), 0, width);
         // A longer old top under a shorter new one shows below the new hem. It is told apart
         // from the bottoms by its colour: one of the old top's, as it shows around the new
         // garments above the hem (a strap, a sleeve). It reaches down to the first clear change of colour

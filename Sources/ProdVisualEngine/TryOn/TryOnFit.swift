@@ -141,10 +141,10 @@ extension TryOnFit {
         var fit = TryOnFit()
         let l = body.l, head = body.head
         let centreX = (g.neck.left.x + g.neck.right.x) / 2
-        // Without sleeves of its own, a top whose sleeves hang against its body (tiered, ruffled)
-        // reads as all body, and its "chest" spans the sleeves: a chest much wider than real
-        // shoulders (a round neckline between them, not straps or a halter) is taken at the
-        // shoulders' width.
+        // A top whose sleeves hang against its body and end above its hem (no cuff shows below
+        // it) reads as sleeveless, all body, and its "chest" spans the sleeves: a chest much
+        // wider than real shoulders (a round neckline between them, not straps or a halter) is
+        // taken at the shoulders' width.
         let armpitWidth = max(1, g.armpits.right.x - g.armpits.left.x)
         let shoulderWidth = g.shoulders.right.x - g.shoulders.left.x, neckWidth = g.neck.right.x - g.neck.left.x
         let sleeveless = g.sleeveEnds.left == nil && g.sleeveEnds.right == nil
