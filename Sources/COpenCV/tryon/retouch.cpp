@@ -705,80 +705,81 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 }
             }
         }
+        // Old clothes in a band beyond a new garment's edge, `direction` rows on from it (+1 below,
+        // -1 above), in the columns [x0, x1). A column's edge is the garment's last covered row
+        // that way, within a face height of row `near`; the run from it, within half a face
+        // height, goes on while `step` does not stop it, and counts when at least half of it is
+        // `alike`. One line for all columns (a ragged edge of single columns reads as drips): the
+        // median of the runs' far ends, when at least `quorum` columns have one. The band is the
+        // silhouette from each column's edge to that line.
+        enum class Step { stop, alike, unlike };
+        struct Band {
+            cv::Mat mask;
+            int line = -1;
+        };
+        auto bandBeyond = [&](int x0, int x1, double near, int direction, double quorum, const auto &step) {
+            Band band{cv::Mat::zeros(height, width, CV_8U)};
+            std::vector<int> edges(width, -1);
+            std::vector<double> ends;
+            for (int x = x0; x < x1; ++x) {
+                // Coming from beyond the garment, the first covered row is its edge.
+                for (int y = int(near + direction * fh); std::abs(y - near) <= fh; y -= direction) {
+                    if (y >= 0 && y < height && covered.at<uint8_t>(y, x)) { edges[x] = y; break; }
+                }
+                const int edge = edges[x];
+                if (edge < 0) continue;
+                int far = edge, length = 0, alike = 0;
+                for (int y = edge + direction; y >= 0 && y < height && std::abs(y - edge) <= 0.5 * fh; y += direction) {
+                    const Step next = step(y, x);
+                    if (next == Step::stop) break;
+                    ++length;
+                    alike += next == Step::alike;
+                    far = y;
+                }
+                if (length > 0 && 2 * alike >= length) ends.push_back(far);
+            }
+            if (ends.empty() || double(ends.size()) < quorum) return band;
+            band.line = int(medianOf(ends));
+            for (int x = x0; x < x1; ++x) {
+                if (edges[x] < 0) continue;
+                for (int y = edges[x] + direction; direction * (band.line - y) >= 0; y += direction) {
+                    if (silhouette.at<uint8_t>(y, x)) band.mask.at<uint8_t>(y, x) = 255;
+                }
+            }
+            return band;
+        };
         // Longer old bottoms under new trousers show below their hems (a patterned cuff over the
-        // shoes). In each column round an ankle, the run down from the hem to the skin, within
-        // half a face height, is theirs when half of it has their colours; the new trousers'
-        // extension covers such runs down to one line, as it covers an old top below a new
-        // one's hem.
+        // shoes). Round each ankle, the run down from the hem to the ankle's skin is theirs when
+        // half of it has their colours (a print's light parts are not all the bottoms' colours);
+        // the new trousers' extension covers the band, as it covers an old top below a new one's
+        // hem. (One line per leg, where a third of the leg's columns show such a run.)
         cv::Mat belowHems = cv::Mat::zeros(height, width, CV_8U);
         if (trousers) {
             for (int side = 0; side < 2; ++side) {
                 const pv_vto_point &ankle = legs[side].joints[2];
                 const int x0 = std::clamp(int(ankle.x - 1.5 * legs[side].width), 0, width);
                 const int x1 = std::clamp(int(ankle.x + 1.5 * legs[side].width), 0, width);
-                std::vector<int> hems(width, -1);
-                std::vector<double> ends;
-                for (int x = x0; x < x1; ++x) {
-                    for (int y = std::min(height - 1, int(ankle.y + fh)); y > ankle.y - fh && y >= 0; --y) {
-                        if (covered.at<uint8_t>(y, x)) { hems[x] = y; break; }
-                    }
-                    const int hem = hems[x];
-                    if (hem < 0) continue;
-                    // (Down to the ankle's skin: a print's light parts are not all the bottoms'
-                    // colours, so half of the run's pixels are enough.)
-                    int end = hem + 1, alike = 0;
-                    for (; end < height && end <= hem + 0.5 * fh; ++end) {
-                        if (!silhouette.at<uint8_t>(end, x) || skinAt(end, x, false)) break;
-                        alike += bottomsLike(lab.at<cv::Vec3b>(end, x));
-                    }
-                    if (end > hem + 1 && 2 * alike >= end - hem - 1) ends.push_back(end);
-                }
-                // One new hem line for the leg, where its columns' runs end (a ragged edge of
-                // single columns would read as drips), when a third of the leg shows them.
-                if (ends.size() < size_t(legs[side].width / 3)) continue;
-                const int end = int(medianOf(ends));
-                for (int x = x0; x < x1; ++x) {
-                    for (int y = hems[x] + 1; hems[x] >= 0 && y < std::min(end, height); ++y) {
-                        if (silhouette.at<uint8_t>(y, x)) belowHems.at<uint8_t>(y, x) = 255;
-                    }
-                }
+                belowHems |= bandBeyond(x0, x1, ankle.y, +1, legs[side].width / 3, [&](int y, int x) {
+                    if (!silhouette.at<uint8_t>(y, x) || skinAt(y, x, false)) return Step::stop;
+                    return bottomsLike(lab.at<cv::Vec3b>(y, x)) ? Step::alike : Step::unlike;
+                }).mask;
             }
             old |= belowHems;
         }
         // Old bottoms whose waistband sits higher than the new bottoms' show as a band between
-        // the person's own top and the new waistband (a tucked tee over high-waisted trousers).
-        // In each column between the hips, the run of the old bottoms' colours up from the new
-        // garment's top, within half a face height, is theirs; the top above is lengthened over
-        // it, mirrored about the band's upper edge (one line for all columns), as it would hang
-        // untucked.
+        // the person's own top and the new waistband (a tucked tee over high-waisted trousers):
+        // between the hips, the run of their colours up from the new garment's top, where a third
+        // of the columns show one. The top above is lengthened over it, mirrored about the band's
+        // upper line, as it would hang untucked.
         cv::Mat aboveBand = cv::Mat::zeros(height, width, CV_8U);
         int bandTop = -1;
         if (lowerTop >= 0 && !upper) {
-            const int x0 = hipsX0, x1 = hipsX1;
-            std::vector<int> garmentTops(width, -1);
-            std::vector<double> starts;
-            for (int x = x0; x < x1; ++x) {
-                for (int y = std::max(0, int(lowerTop - fh)); y < std::min(height, int(lowerTop + fh)); ++y) {
-                    if (covered.at<uint8_t>(y, x)) { garmentTops[x] = y; break; }
-                }
-                const int top = garmentTops[x];
-                if (top < 0) continue;
-                int start = top;
-                while (start - 1 >= 0 && start - 1 >= top - 0.5 * fh && silhouette.at<uint8_t>(start - 1, x) &&
-                       bottomsLike(lab.at<cv::Vec3b>(start - 1, x))) {
-                    --start;
-                }
-                if (start < top - 1) starts.push_back(start);
-            }
-            if (starts.size() >= size_t(std::max(1.0, (x1 - x0) / 3.0))) {
-                bandTop = int(medianOf(starts));
-                for (int x = x0; x < x1; ++x) {
-                    for (int y = std::max(0, bandTop); garmentTops[x] >= 0 && y < garmentTops[x]; ++y) {
-                        if (silhouette.at<uint8_t>(y, x)) aboveBand.at<uint8_t>(y, x) = 255;
-                    }
-                }
-                old |= aboveBand;
-            }
+            const Band band = bandBeyond(hipsX0, hipsX1, lowerTop, -1, std::max(1.0, (hipsX1 - hipsX0) / 3.0), [&](int y, int x) {
+                return silhouette.at<uint8_t>(y, x) && bottomsLike(lab.at<cv::Vec3b>(y, x)) ? Step::alike : Step::stop;
+            });
+            aboveBand = band.mask;
+            bandTop = band.line;
+            old |= aboveBand;
         }
         if (cv::countNonZero(old) == 0) return PV_CV_OK;
 
