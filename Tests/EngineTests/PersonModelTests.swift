@@ -346,6 +346,25 @@ import Testing
         #expect(after * 10 >= before * 9, "black stays at \(after) of \(before) points below the hem")
     }
 
+    /// Auburn hair with sunlit ends falls on a white top's shoulders: under a tee the hair beside
+    /// the neck stays as it is (its lighter ends, outside the crown's colours, were painted as
+    /// skin, and the hair looked cut off above the shoulder).
+    @Test func hairWithLighterEndsStaysOverTheShoulders() throws {
+        let dressed = try Dressed("02849_00.jpg", in: "00055_00.jpg", eyes: .models)
+        let face = dressed.analysis.face, chin = dressed.analysis.landmarks.chinY
+        // Beside the neck, either side, from the chin a third of a face height down.
+        let columns = [Double(face.x) - 0.35 * Double(face.width), Double(face.x + face.width) - 0.05 * Double(face.width)]
+        let points = stride(from: chin, to: chin + 0.35 * Double(face.height), by: 2).flatMap { y in
+            columns.flatMap { left in stride(from: left, to: left + 0.4 * Double(face.width), by: 2).map { ImagePoint(x: $0, y: y) } }
+        }.filter { dressed.coverage(at: $0) < 128 }
+        // Brown hair: darker than the backdrop, red above green above blue, not the skin's light.
+        func hair(_ c: [Double]) -> Bool { c[0] < 170 && c[0] > c[1] + 8 && c[1] > c[2] }
+        let inPhoto = points.filter { hair(dressed.colour($0, in: .photo, patch: 1)) }
+        let painted = inPhoto.filter { dressed.colourChange(at: $0) > 40 }
+        #expect(inPhoto.count > 30, "hair at \(inPhoto.count) of \(points.count) points beside the neck")
+        #expect(painted.count * 10 <= inPhoto.count, "\(painted.count) of \(inPhoto.count) hair points painted over")
+    }
+
     /// A bench person dressed in one bench garment (PNG, no mark): the photo, the try-on and the
     /// person's analysis, with lightness compared at the photo's points.
     struct Dressed {

@@ -547,6 +547,39 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 if (!bare && k[x] && !c[x]) legColours.add(p[x]);
             }
         }
+        // Hair lighter or darker than the crown's (sunlit ends, highlights) is outside the crown's
+        // colour spread: it joins the hair where it is in one piece with it and its colour is one
+        // the crown shows and far more the hair's than the clothes' or the skin's (ends lying
+        // over a white top were painted as skin, and the hair looked cut).
+        if (hair.valid && hairColours.total() >= size_t(fw)) {
+            const int hairBottom = std::clamp(int(chinY + 2.2 * fh), 0, height), faceCentre = fx + fw / 2;
+            const int x0 = std::max(0, int(faceCentre - 1.3 * fw)), x1 = std::min(width, int(faceCentre + 1.3 * fw));
+            cv::Mat reach = hairMask.clone();
+            for (int y = 0; y < hairBottom; ++y) {
+                const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
+                const uint8_t *in = silhouette.ptr<uint8_t>(y);
+                uint8_t *r = reach.ptr<uint8_t>(y);
+                for (int x = x0; x < x1; ++x) {
+                    if (!in[x] || bareSkin(y, x)) continue;
+                    const double share = hairColours.density(p[x]);
+                    if (share >= 0.02 && share >= 2 * clothesColours.density(p[x]) && share >= skinColours.density(p[x])) r[x] = 255;
+                }
+            }
+            cv::Mat labels;
+            const int count = cv::connectedComponents(reach, labels, 8, CV_32S);
+            std::vector<uint8_t> joined(count, 0);
+            for (int y = 0; y < height; ++y) {
+                const int *l = labels.ptr<int>(y);
+                const uint8_t *h = hairMask.ptr<uint8_t>(y);
+                for (int x = 0; x < width; ++x) if (h[x]) joined[l[x]] = 1;
+            }
+            joined[0] = 0;
+            for (int y = 0; y < height; ++y) {
+                const int *l = labels.ptr<int>(y);
+                uint8_t *h = hairMask.ptr<uint8_t>(y);
+                for (int x = 0; x < width; ++x) if (joined[l[x]]) h[x] = 255;
+            }
+        }
         const bool tellsShade = clothesColours.total() >= size_t(fw) && skinColours.total() >= size_t(fw);
         // (A colour the skin hardly shows, a red collar, is not skin in shade.)
         auto skinInShade = [&](const cv::Vec3b &p) {
