@@ -346,6 +346,22 @@ import Testing
         #expect(after * 10 >= before * 9, "black stays at \(after) of \(before) points below the hem")
     }
 
+    /// A printed dress on a woman in a black dress and black shoes: her dress does not stay
+    /// beside the new one between the hips and the knees (the black it shows there, and her
+    /// shoes, had been taken for what her legs show below the new hem, which stays).
+    @Test func aBlackDressDoesNotStayBesideANewOne() throws {
+        let dressed = try Dressed("053228_0.jpg", in: "053319_1.jpg", eyes: .models)
+        let l = dressed.analysis.landmarks
+        let across = l.hips.right.x - l.hips.left.x
+        let points = stride(from: l.hips.left.y, to: (l.knees.left.y + l.knees.right.y) / 2, by: 2).flatMap { y in
+            stride(from: l.hips.left.x - 0.5 * across, to: l.hips.right.x + 0.5 * across, by: 2).map { ImagePoint(x: $0, y: y) }
+        }.filter { dressed.coverage(at: $0) < 128 }
+        func black(_ c: [Double]) -> Bool { c.max()! < 60 }
+        let (before, after) = dressed.count(points, patch: 1, where: black)
+        #expect(before > 200, "her dress shows at \(before) points beside the new one in the photo")
+        #expect(after * 5 <= before, "black stays at \(after) of \(before) points beside the new dress")
+    }
+
     /// Auburn hair with sunlit ends falls on a white top's shoulders: under a tee the hair beside
     /// the neck stays as it is (its lighter ends, outside the crown's colours, were painted as
     /// skin, and the hair looked cut off above the shoulder).

@@ -331,16 +331,17 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // looked for (below a new top's hem, above new bottoms' waistband).
         const int hipsX0 = std::clamp(int(legs[0].joints[0].x - 0.6 * legs[0].width), 0, width);
         const int hipsX1 = std::clamp(int(legs[1].joints[0].x + 0.6 * legs[1].width), 0, width);
-        // The upper garments' lowest row between the hips: their body's hem, which long sleeves
-        // hanging beside the hips can reach below.
-        double bodyBottom = upperBottom;
-        for (int y = std::clamp(int(upperBottom), -1, height - 1); y >= 0; --y) {
-            const uint8_t *c = covered.ptr<uint8_t>(y);
-            if (std::any_of(c + hipsX0, c + hipsX1, [](uint8_t v) { return v != 0; })) {
-                bodyBottom = y;
-                break;
+        // The lowest row a new garment covers between the hips, from row `from` up; -1 for none.
+        auto lowestBetweenHips = [&](int from) {
+            for (int y = std::min(from, height - 1); y >= 0; --y) {
+                const uint8_t *c = covered.ptr<uint8_t>(y);
+                if (std::any_of(c + hipsX0, c + hipsX1, [](uint8_t v) { return v != 0; })) return y;
             }
-        }
+            return -1;
+        };
+        // The upper garments' body's hem, which long sleeves hanging beside the hips can reach below.
+        const int hemBetweenHips = lowestBetweenHips(int(upperBottom));
+        const double bodyBottom = hemBetweenHips >= 0 ? hemBetweenHips : upperBottom;
         // The upper garments' own hem in a column: their lowest pixel there when they reach down
         // near their body's lowest row (a slanted or curved hem), else -1.
         auto hemAt = [&](int x) {
@@ -521,9 +522,13 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // arm's zone reaches over it beside the hips.
         cv::Mat hipCores = cv::Mat::zeros(height, width, CV_8U);
         for (int side = 0; side < 2; ++side) drawLimb(hipCores, legs[side].joints, 2, {0.7 * legs[side].width});
-        // What the legs show below a new skirt or dress (legColours): an old skirt there is one
-        // piece with what lies between the legs, which then stays too (clearing only between the
-        // legs would cut a stripe of backdrop through it).
+        // What the legs show below a new skirt's or dress's hem, above the ankles (legColours): an
+        // old skirt there is one piece with what lies between the legs, which then stays too
+        // (clearing only between the legs would cut a stripe of backdrop through it). Not beside
+        // the new garment, nor the shoes: a black dress showing beside a new one took its own
+        // black for the legs' and stayed.
+        const int legsFrom = lowestBetweenHips(height - 1) + 1;
+        const double anklesTop = std::min(legs[0].joints[2].y, legs[1].joints[2].y);
         ColourHistogram clothesColours, skinColours, bottomsColours, topColours, hipColours, hairColours, legColours;
         for (int y = hair.crown.y; y < hair.crown.br().y; ++y) {
             for (int x = hair.crown.x; x < hair.crown.br().x; ++x) {
@@ -544,7 +549,7 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
                 if ((legs[x] || skirtZone.at<uint8_t>(y, x)) && c[x]) bottomsColours.add(p[x]);
                 if (!bare && hipCores.at<uint8_t>(y, x)) hipColours.add(p[x]);
                 if (!bare && aboveBottoms && t[x] && !h[x]) topColours.add(p[x]);
-                if (!bare && k[x] && !c[x]) legColours.add(p[x]);
+                if (!bare && k[x] && !c[x] && y >= legsFrom && y < anklesTop) legColours.add(p[x]);
             }
         }
         // Hair lighter or darker than the crown's (sunlit ends, highlights) is outside the crown's
