@@ -113,28 +113,39 @@ extern "C" int pv_cv_vto_garment(const uint8_t *rgb, size_t stride, const uint8_
             for (int y = B.br().y - 1; y >= B.y; --y) if (mask.at<uint8_t>(y, x)) return double(y);
             return double(NAN);
         };
-        // Sleeves hanging against the body are cut from it, from an armhole's depth down (about
-        // half the body's width below its top), so that the rest reads them as sleeves; the
-        // garment's own mask (`whole`) keeps them joined.
-        const cv::Mat whole = mask;
-        if (const auto steps = sleeveStepsBelowHem(mask, B, cx)) {
-            mask = mask.clone();
-            const int cutTop = B.y + (steps->at(1) - steps->at(0)) / 2;
-            for (const int step : *steps) {
-                mask(cv::Rect(step - 1, cutTop, 3, B.br().y - cutTop)).setTo(0);
-            }
-        }
         auto centralRun = [&](int y) { return runThrough(mask, y, cx, int(0.05 * Wt), gap); };
         auto extent = [&](int y) {
             const std::vector<Run> runs = runsOf(mask, y, gap, 1);
             if (runs.empty()) return Run{};
             return Run{runs.front().left, runs.back().right};
         };
+        // The body's width (its run through the centre line halfway down), and how far beyond it
+        // the upper half reaches: sleeves hanging apart from the body reach well beyond it.
+        auto bodyWidthOf = [&] {
+            std::vector<double> lowWidths;
+            for (double f = 0.4; f <= 0.6; f += 0.01) lowWidths.push_back(centralRun(rowAt(f)).width());
+            return medianOf(lowWidths, Wt);
+        };
+        auto reachBeyond = [&](double bodyWidth) {
+            double upperReach = 0;
+            for (int y = rowAt(0.03); y <= rowAt(0.5); ++y) upperReach = std::max(upperReach, double(extent(y).width()));
+            return upperReach / std::max(1.0, bodyWidth);
+        };
+        const double kSleevesReach = 1.25;
+        // Sleeves hanging against the body (one silhouette with it) are cut from it, from an
+        // armhole's depth down (about half the body's width below its top), so that the rest
+        // reads them as sleeves; the garment's own mask (`whole`) keeps them joined.
+        const cv::Mat whole = mask;
+        if (reachBeyond(bodyWidthOf()) <= kSleevesReach) {
+            if (const auto steps = sleeveStepsBelowHem(mask, B, cx)) {
+                mask = mask.clone();
+                const int cutTop = B.y + (steps->at(1) - steps->at(0)) / 2;
+                for (const int step : *steps) mask(cv::Rect(step - 1, cutTop, 3, B.br().y - cutTop)).setTo(0);
+            }
+        }
 
         // The shape's evidence.
-        std::vector<double> lowWidths;
-        for (double f = 0.4; f <= 0.6; f += 0.01) lowWidths.push_back(centralRun(rowAt(f)).width());
-        const double bodyWidth = medianOf(lowWidths, Wt);
+        const double bodyWidth = bodyWidthOf();
         int legRows = 0, legTotal = 0;
         for (int y = rowAt(0.6); y <= rowAt(0.95); ++y) {
             ++legTotal;
@@ -149,9 +160,7 @@ extern "C" int pv_cv_vto_garment(const uint8_t *rgb, size_t stride, const uint8_
             if (leftOf && rightOf && centreFree) ++legRows;
         }
         out->leg_split = double(legRows) / std::max(1, legTotal);
-        double upperReach = 0;
-        for (int y = rowAt(0.03); y <= rowAt(0.5); ++y) upperReach = std::max(upperReach, double(extent(y).width()));
-        out->sleeve_reach = upperReach / std::max(1.0, bodyWidth);
+        out->sleeve_reach = reachBeyond(bodyWidth);
         out->top_coverage = cv::countNonZero(mask.row(rowAt(0.03))) / std::max(1.0, bodyWidth);
         double highest = 1e9;
         for (int x = int(cx - 0.3 * bodyWidth); x <= int(cx + 0.3 * bodyWidth); ++x) {
@@ -173,7 +182,7 @@ extern "C" int pv_cv_vto_garment(const uint8_t *rgb, size_t stride, const uint8_
         std::vector<double> widths(height, 0);
         for (int y = B.y; y < B.br().y; ++y) widths[y] = centralRun(y).width();
         int armpitY = rowAt(0.3);
-        const bool reaching = out->sleeve_reach > 1.25;
+        const bool reaching = out->sleeve_reach > kSleevesReach;
         // Below the widest upper row (the sleeves, or the shoulders), not in the collar's band.
         int widest = rowAt(0.08);
         for (int y = rowAt(0.03), best = 0; y <= rowAt(0.3); ++y) {
