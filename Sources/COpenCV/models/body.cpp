@@ -9,6 +9,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -175,23 +176,33 @@ int facing(const PosePass &pass) { return pass.points[11].x >= pass.points[12].x
 // pass did stands: a face cut off by the frame can leave the model reading a back view, and a
 // pass unsure of either still points the next square (landmarks 33 and 34 do not depend on the
 // facing). Only a person the first pass found is refined: the passes do not search.
-PosePass poseWithRefinement(cv::dnn::Net &net, const cv::Mat &image, double personScore) {
+// The pass that stands, and its person mask at the image's size when the first pass's was
+// warped to decide on the legs and that pass stands (empty otherwise).
+struct RefinedPose {
+    PosePass pass;
+    cv::Mat mask;
+};
+
+RefinedPose poseWithRefinement(cv::dnn::Net &net, const cv::Mat &image, double personScore) {
     const PosePass first = runPose(net, image, letterboxed(image.cols, image.rows, kPoseSide));
-    if (first.score < personScore) return first;
-    const int fewest = legsCut(first, personMask(first, image.cols, image.rows)) ? 2 : 1;
+    if (first.score < personScore) return {first, cv::Mat()};
+    cv::Mat firstMask = personMask(first, image.cols, image.rows);
+    const int fewest = legsCut(first, firstMask) ? 2 : 1;
     const int front = facing(first);
     cv::Point2d ahead(0, 0);
     double growth = 1;
-    PosePass current = first, best = first;
+    PosePass current = first;
+    std::optional<PosePass> refined;
     for (int round = 0; round < 4; ++round) {
         PosePass next = runPose(net, image, bodyRegion(current, kStepAgain * ahead, 1 + kStepAgain * (growth - 1)));
         ahead = next.hips() - current.hips();
         growth = bodyRadius(next) / bodyRadius(current);
         current = std::move(next);
-        if (current.score >= personScore && facing(current) == front) best = current;
+        if (current.score >= personScore && facing(current) == front) refined = current;
         if (round + 1 >= fewest && std::hypot(ahead.x, ahead.y) < 0.025 * bodyRadius(current)) break;
     }
-    return best;
+    if (refined) return {std::move(*refined), cv::Mat()};
+    return {first, std::move(firstMask)};
 }
 
 }  // namespace
@@ -202,7 +213,8 @@ extern "C" int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int widt
     try {
         const cv::Mat image(height, width, CV_8UC3, const_cast<uint8_t *>(rgb), stride);
         // One network for all passes: a fresh one costs a parse and a slower first forward.
-        const PosePass pass = model->model.infer([&](cv::dnn::Net &net) { return poseWithRefinement(net, image, person_score); });
+        const RefinedPose refined = model->model.infer([&](cv::dnn::Net &net) { return poseWithRefinement(net, image, person_score); });
+        const PosePass &pass = refined.pass;
         for (int i = 0; i < PV_POSE_LANDMARKS; ++i) {
             landmarks[i].x = pass.points[i].x;
             landmarks[i].y = pass.points[i].y;
@@ -212,7 +224,7 @@ extern "C" int pv_cv_pose_run(pv_pose_model *model, const uint8_t *rgb, int widt
         *score = pass.score;
         if (mask) {
             cv::Mat bytes(height, width, CV_8U, mask);
-            personMask(pass, width, height).convertTo(bytes, CV_8U, 255.0);
+            (refined.mask.empty() ? personMask(pass, width, height) : refined.mask).convertTo(bytes, CV_8U, 255.0);
         }
         return PV_CV_OK;
     } catch (...) {
