@@ -38,11 +38,15 @@ extension BenchCommand {
 
         func measure(_ vto: URL, engines: [(String, ImageEngine)], persons: [URL]) throws {
 
+            // Each photo analysed once per engine; the sections below read these.
+            let analyses = engines.map { _, engine in
+                persons.map { person in Result { try engine.analyzePerson(source: try bytes(person)) } }
+            }
             print("\nperson analysis (bar: 14/14 accepted with models)")
-            for (name, engine) in engines {
+            for ((name, _), analysed) in zip(engines, analyses) {
                 var refused: [String] = []
-                for person in persons {
-                    do { _ = try engine.analyzePerson(source: try bytes(person)) } catch { refused.append("\(person.lastPathComponent): \(error)") }
+                for (person, analysis) in zip(persons, analysed) {
+                    if case .failure(let error) = analysis { refused.append("\(person.lastPathComponent): \(error)") }
                 }
                 print("  \(name.padding(toLength: 10, withPad: " ", startingAt: 0)) \(persons.count - refused.count)/\(persons.count) accepted")
                 for line in refused { print("      refused \(line)") }
@@ -59,11 +63,10 @@ extension BenchCommand {
             let mirrors = try persons.map(Self.mirrored)
             print("\nlandmark steadiness: each person and its mirror image, joints compared (no ground truth here;")
             print("mean distance in shoulder widths, over shoulders, elbows, wrists, hips, knees and ankles)")
-            for (name, engine) in engines {
+            for ((name, engine), analysed) in zip(engines, analyses) {
                 var distances: [Double] = []
-                for (person, mirror) in zip(persons, mirrors) {
-                    guard let a = try? engine.analyzePerson(source: try bytes(person)),
-                          let b = try? engine.analyzePerson(source: mirror) else { continue }
+                for (analysis, mirror) in zip(analysed, mirrors) {
+                    guard let a = try? analysis.get(), let b = try? engine.analyzePerson(source: mirror) else { continue }
                     distances.append(Self.mirrorDisagreement(a, b))
                 }
                 let sorted = distances.sorted()
@@ -73,11 +76,11 @@ extension BenchCommand {
 
             print("\nhalf-length photos: each full-length person cut halfway down the thighs, the hips' row against")
             print("the whole photo's (in torso lengths, shoulders to hips; the bench marks no joints by hand)")
-            for (name, engine) in engines {
+            for ((name, engine), analysed) in zip(engines, analyses) {
                 var errors: [(name: String, error: Double)] = []
                 var refused: [String] = []
-                for person in persons {
-                    guard let whole = try? engine.analyzePerson(source: try bytes(person)) else { continue }
+                for (person, analysis) in zip(persons, analysed) {
+                    guard let whole = try? analysis.get() else { continue }
                     let l = whole.landmarks
                     let shouldersY = (l.shoulders.left.y + l.shoulders.right.y) / 2, hipsY = (l.hips.left.y + l.hips.right.y) / 2
                     let kneesY = (l.knees.left.y + l.knees.right.y) / 2
