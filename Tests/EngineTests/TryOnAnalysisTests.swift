@@ -228,6 +228,16 @@ import Testing
         }
     }
 
+    /// The same steps on a shape much wider than tall (a cropped top laid flat, its sleeves down):
+    /// the body is cut from its sleeves within the shape, and the garment is read, not failed.
+    @Test func sleeveStepsOnAWideShortShapeAreReadWithinIt() throws {
+        var photo = Synthetic(width: 900, height: 300) { _, _ in (246, 246, 246) }
+        // A body 360 wide down to row 185, sleeves beside it down to row 200.
+        photo.paint((70, 90, 150)) { x, y in (100..<800).contains(x) && y >= 50 && y < ((270..<630).contains(x) ? 185 : 200) }
+        let analysis = try engine.analyzeGarment(source: try photo.encoded())
+        #expect(analysis.evidence.hasSleeves, "\(analysis.evidence)")
+    }
+
     @Test func aGivenCategoryIsKept() throws {
         let analysis = try engine.analyzeGarment(source: try Bench.bytes("vto/garments/04825_00.jpg"), category: .dress)
         #expect(analysis.category == .dress)

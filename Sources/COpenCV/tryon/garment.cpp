@@ -138,8 +138,10 @@ extern "C" int pv_cv_vto_garment(const uint8_t *rgb, size_t stride, const uint8_
         const cv::Mat whole = mask;
         if (reachBeyond(bodyWidthOf()) <= kSleevesReach) {
             if (const auto steps = sleeveStepsBelowHem(mask, B, cx)) {
+                // (Above the rows the body's width is read from, 0.4 of the height down: a shape
+                // much wider than tall has no room for an armhole that deep.)
+                const int cutTop = std::min(B.y + (steps->at(1) - steps->at(0)) / 2, rowAt(0.4));
                 mask = mask.clone();
-                const int cutTop = B.y + (steps->at(1) - steps->at(0)) / 2;
                 for (const int step : *steps) mask(cv::Rect(step - 1, cutTop, 3, B.br().y - cutTop)).setTo(0);
             }
         }
