@@ -437,22 +437,13 @@ extern "C" int pv_cv_vto_occluders(const uint8_t *rgb, size_t stride, const uint
             const double torsoArea = std::max(1, cv::countNonZero(torso & region));
             const double hairOnTorso = cv::countNonZero(hairLike & torso & region) / torsoArea;
             if (hairOnTorso < 0.25) {
-                cv::Mat hairLabels;
-                const int hairCount = cv::connectedComponents(hairLike, hairLabels, 8, CV_32S);
-                std::vector<uint8_t> seeded(hairCount, 0);
-                for (int y = above.y; y < above.br().y; ++y) {
-                    for (int x = above.x; x < above.br().x; ++x) seeded[hairLabels.at<int>(y, x)] = 1;
-                }
+                cv::Mat seeds = cv::Mat::zeros(height, width, CV_8U);
+                seeds(above).setTo(255);
                 // Beside the face, too: long hair framing it.
                 for (int y = fy; y < std::min(height, fy + fh); ++y) {
-                    for (int x : {fx - 2, fx + fw + 1}) if (x >= 0 && x < width) seeded[hairLabels.at<int>(y, x)] = 1;
+                    for (int x : {fx - 2, fx + fw + 1}) if (x >= 0 && x < width) seeds.at<uint8_t>(y, x) = 255;
                 }
-                seeded[0] = 0;
-                for (int y = 0; y < height; ++y) {
-                    const int *l = hairLabels.ptr<int>(y);
-                    uint8_t *h = hairFront.ptr<uint8_t>(y);
-                    for (int x = 0; x < width; ++x) if (seeded[l[x]]) h[x] = 255;
-                }
+                hairFront |= pv::vto::piecesTouching(hairLike, seeds);
                 hairFront &= region;
             }
         }

@@ -489,28 +489,20 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // Hair: its colours near the head (long hair reaches the chest, not the arms or the legs),
         // in one piece with the hair on the crown: dark clothes beside tied-up hair are not hair.
         cv::Mat hairMask = cv::Mat::zeros(height, width, CV_8U);
+        const int faceCentre = fx + fw / 2;
+        const cv::Rect hairReach = cv::Rect(cv::Point(int(faceCentre - 1.3 * fw), 0), cv::Point(int(faceCentre + 1.3 * fw), int(chinY + 2.2 * fh))) & frame;
         if (hair.valid) {
-            const int hairBottom = std::clamp(int(chinY + 2.2 * fh), 0, height), faceCentre = fx + fw / 2;
-            for (int y = 0; y < hairBottom; ++y) {
+            for (int y = hairReach.y; y < hairReach.br().y; ++y) {
                 const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
                 const uint8_t *in = silhouette.ptr<uint8_t>(y);
                 uint8_t *h = hairMask.ptr<uint8_t>(y);
-                for (int x = std::max(0, int(faceCentre - 1.3 * fw)); x < std::min(width, int(faceCentre + 1.3 * fw)); ++x) {
+                for (int x = hairReach.x; x < hairReach.br().x; ++x) {
                     if (in[x] && hair.contains(p[x])) h[x] = 255;
                 }
             }
-            cv::Mat labels;
-            const int count = cv::connectedComponents(hairMask, labels, 8, CV_32S);
-            std::vector<uint8_t> onCrown(count, 0);
-            for (int y = hair.crown.y; y < hair.crown.br().y; ++y) {
-                for (int x = hair.crown.x; x < hair.crown.br().x; ++x) onCrown[labels.at<int>(y, x)] = 1;
-            }
-            onCrown[0] = 0;
-            for (int y = 0; y < height; ++y) {
-                const int *l = labels.ptr<int>(y);
-                uint8_t *h = hairMask.ptr<uint8_t>(y);
-                for (int x = 0; x < width; ++x) h[x] = onCrown[l[x]] ? 255 : 0;
-            }
+            cv::Mat crown = cv::Mat::zeros(height, width, CV_8U);
+            crown(hair.crown).setTo(255);
+            hairMask = piecesTouching(hairMask, crown);
         }
         // The colours of the person's clothes (what the new garments cover of the torso, skin and
         // hair left out) and of their bare skin: skin in shade, darker and redder than any skin
@@ -557,33 +549,18 @@ extern "C" int pv_cv_vto_retouch(uint8_t *canvasData, const uint8_t *photoData, 
         // the crown shows and far more the hair's than the clothes' or the skin's (ends lying
         // over a white top were painted as skin, and the hair looked cut).
         if (hair.valid && hairColours.total() >= size_t(fw)) {
-            const int hairBottom = std::clamp(int(chinY + 2.2 * fh), 0, height), faceCentre = fx + fw / 2;
-            const int x0 = std::max(0, int(faceCentre - 1.3 * fw)), x1 = std::min(width, int(faceCentre + 1.3 * fw));
             cv::Mat reach = hairMask.clone();
-            for (int y = 0; y < hairBottom; ++y) {
+            for (int y = hairReach.y; y < hairReach.br().y; ++y) {
                 const cv::Vec3b *p = lab.ptr<cv::Vec3b>(y);
                 const uint8_t *in = silhouette.ptr<uint8_t>(y);
                 uint8_t *r = reach.ptr<uint8_t>(y);
-                for (int x = x0; x < x1; ++x) {
+                for (int x = hairReach.x; x < hairReach.br().x; ++x) {
                     if (!in[x] || bareSkin(y, x)) continue;
                     const double share = hairColours.density(p[x]);
                     if (share >= 0.02 && share >= 2 * clothesColours.density(p[x]) && share >= skinColours.density(p[x])) r[x] = 255;
                 }
             }
-            cv::Mat labels;
-            const int count = cv::connectedComponents(reach, labels, 8, CV_32S);
-            std::vector<uint8_t> joined(count, 0);
-            for (int y = 0; y < height; ++y) {
-                const int *l = labels.ptr<int>(y);
-                const uint8_t *h = hairMask.ptr<uint8_t>(y);
-                for (int x = 0; x < width; ++x) if (h[x]) joined[l[x]] = 1;
-            }
-            joined[0] = 0;
-            for (int y = 0; y < height; ++y) {
-                const int *l = labels.ptr<int>(y);
-                uint8_t *h = hairMask.ptr<uint8_t>(y);
-                for (int x = 0; x < width; ++x) if (joined[l[x]]) h[x] = 255;
-            }
+            hairMask = piecesTouching(reach, hairMask);
         }
         const bool tellsShade = clothesColours.total() >= size_t(fw) && skinColours.total() >= size_t(fw);
         // (A colour the skin hardly shows, a red collar, is not skin in shade.)

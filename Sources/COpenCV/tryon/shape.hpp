@@ -76,6 +76,26 @@ inline cv::Mat fillHoles(const cv::Mat &binary) {
     return filled(cv::Rect(1, 1, binary.cols, binary.rows)).clone();
 }
 
+// The pieces of `candidates` (8-connected) that hold at least one pixel of `seeds`.
+inline cv::Mat piecesTouching(const cv::Mat &candidates, const cv::Mat &seeds) {
+    cv::Mat labels;
+    const int count = cv::connectedComponents(candidates, labels, 8, CV_32S);
+    std::vector<uint8_t> seeded(count, 0);
+    for (int y = 0; y < labels.rows; ++y) {
+        const int *l = labels.ptr<int>(y);
+        const uint8_t *s = seeds.ptr<uint8_t>(y);
+        for (int x = 0; x < labels.cols; ++x) if (s[x]) seeded[l[x]] = 1;
+    }
+    seeded[0] = 0;
+    cv::Mat kept = cv::Mat::zeros(candidates.size(), CV_8U);
+    for (int y = 0; y < labels.rows; ++y) {
+        const int *l = labels.ptr<int>(y);
+        uint8_t *k = kept.ptr<uint8_t>(y);
+        for (int x = 0; x < labels.cols; ++x) if (seeded[l[x]]) k[x] = 255;
+    }
+    return kept;
+}
+
 // Median of a window then a box mean, over a profile; NaN entries are skipped.
 inline std::vector<double> smoothProfile(const std::vector<double> &values, int radius) {
     const int n = int(values.size());
